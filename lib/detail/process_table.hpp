@@ -1,0 +1,75 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_PROCESS_TABLE_HPP
+#define EXCLUSIVE_CONTROL_LIB_DETAIL_PROCESS_TABLE_HPP
+
+#include "posix_file.hpp"
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace exclusive_control {
+namespace detail {
+
+/// A lock this process took: shared by the `lock_file` that owns it and the process table.
+class held_file {
+public:
+    held_file(file_identity identity, pid_t owner, open_file file, bool holds_flock)
+        : identity(identity), owner(owner), file(std::move(file)), holds_flock(holds_flock)
+    {
+    }
+
+    const file_identity identity;
+    /// The process that took the lock. After fork() the child has a copy of this record, but
+    /// not the fcntl lock, and shares the flock with its parent (hazard 4).
+    const pid_t owner;
+    open_file file;
+    const bool holds_flock;
+    /// Descriptors of this inode that this process opened while holding it: closing them now
+    /// would drop the fcntl lock (hazard 2), so they close when the lock is released.
+    std::vector<open_file> deferred;
+};
+
+/// The locks held by this process, keyed by inode.
+///
+/// POSIX fcntl locks belong to a process, so a second fcntl lock by the same process succeeds
+/// and closing any descriptor of the file drops them all (hazards 1 and 2). This table is what
+/// makes two `lock_file` objects of one process exclude each other, and it is the only place
+/// that decides when a descriptor of a lock file may be closed.
+/// Tests: test_in_process.cpp, test_fork.cpp.
+class process_table {
+public:
+    static process_table& instance();
+
+    /// Cheap and lock-free: false when this process holds nothing, so an uncontended
+    /// acquisition pays for no lookup by name.
+    bool may_hold_any() const noexcept { return entries_.load(std::memory_order_acquire) != 0; }
+
+    std::unique_lock<std::mutex> guard() { return std::unique_lock<std::mutex>(mutex_); }
+
+    // The members below require guard() to be held.
+
+    /// The entry for `identity` taken by this process; entries inherited through fork() belong
+    /// to the parent and are ignored, so a child neither blocks on them nor skips the OS lock.
+    held_file* live_entry(const file_identity& identity) const;
+    void insert(std::shared_ptr<held_file> held);
+    void erase(const held_file& held);
+    /// Closes `file`, unless this process holds its inode: then it is kept open until release.
+    void close_or_defer(const file_identity& identity, open_file file);
+
+private:
+    process_table();
+
+    std::mutex mutex_;
+    std::map<file_identity, std::shared_ptr<held_file>> held_;
+    std::atomic<std::size_t> entries_{0};
+};
+
+} // namespace detail
+} // namespace exclusive_control
+
+#endif
