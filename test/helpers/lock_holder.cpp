@@ -1,0 +1,128 @@
+// A peer process for the contention tests. Modes:
+//   hold PATH [TEMPLATE]   take the lock with lock_file, print "locked", release at end of stdin
+//   try PATH               lock_file once: print "acquired" (exit 0) or "busy HOLDER" (exit 3)
+//   wait PATH MS           lock_file with a timeout: "acquired" (0) or "timeout HOLDER" (4)
+//   hold-exec PATH         hold, start `sleep 60`, print "locked CHILD_PID", release at end of stdin
+//   fcntl-hold PATH        plain fcntl(F_SETLK) write lock, print "locked", release at end of stdin
+//   fcntl-try PATH         plain fcntl(F_SETLK) attempt: exit 0 if it would succeed, 3 if busy
+//   list-fds PATH          print how many of this process's descriptors name PATH's inode
+#include <exclusive_control/exclusive_control.hpp>
+
+#include <boost/log/core.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+extern char** environ;
+
+namespace {
+
+void wait_for_end_of_input()
+{
+    char c;
+    while (::read(STDIN_FILENO, &c, 1) > 0) {
+    }
+}
+
+int fcntl_lock(const char* path, bool hold)
+{
+    const int fd = ::open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0)
+        return 2;
+    struct flock request {};
+    request.l_type = F_WRLCK;
+    request.l_whence = SEEK_SET;
+    if (::fcntl(fd, F_SETLK, &request) != 0)
+        return errno == EAGAIN || errno == EACCES ? 3 : 2;
+    if (hold) {
+        std::cout << "locked" << std::endl;
+        wait_for_end_of_input();
+    }
+    return 0;
+}
+
+int count_descriptors_of(const char* path)
+{
+    struct stat target;
+    if (::stat(path, &target) != 0)
+        return -1;
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        struct stat status;
+        if (::stat(entry.path().c_str(), &status) == 0 && status.st_dev == target.st_dev &&
+            status.st_ino == target.st_ino)
+            ++count;
+    }
+    return count;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    // The tests read our stdout; the library's record must not land there.
+    boost::log::core::get()->set_logging_enabled(false);
+    if (argc < 3) {
+        std::cerr << "usage: lock_holder MODE PATH [ARG]\n";
+        return 2;
+    }
+    const std::string mode = argv[1];
+    const std::filesystem::path path = argv[2];
+    try {
+        if (mode == "hold" || mode == "hold-exec") {
+            exclusive_control::lock_options options;
+            if (argc > 3)
+                options.content_template = argv[3];
+            exclusive_control::lock_file lock(path, options);
+            if (mode == "hold-exec") {
+                pid_t child;
+                char sleep_program[] = "sleep";
+                char seconds[] = "60";
+                char* child_argv[] = {sleep_program, seconds, nullptr};
+                if (::posix_spawnp(&child, "sleep", nullptr, nullptr, child_argv, environ) != 0)
+                    return 2;
+                std::cout << "locked " << child << std::endl;
+            } else {
+                std::cout << "locked" << std::endl;
+            }
+            wait_for_end_of_input();
+            return 0;
+        }
+        if (mode == "try") {
+            exclusive_control::lock_file lock(path);
+            std::cout << "acquired" << std::endl;
+            return 0;
+        }
+        if (mode == "wait" && argc > 3) {
+            exclusive_control::lock_file lock(path, std::chrono::milliseconds(std::stoi(argv[3])));
+            std::cout << "acquired" << std::endl;
+            return 0;
+        }
+        if (mode == "fcntl-hold" || mode == "fcntl-try")
+            return fcntl_lock(path.c_str(), mode == "fcntl-hold");
+        if (mode == "list-fds") {
+            std::cout << count_descriptors_of(path.c_str()) << std::endl;
+            return 0;
+        }
+    } catch (const exclusive_control::lock_timeout& error) {
+        std::cout << "timeout " << error.holder() << std::endl;
+        return 4;
+    } catch (const exclusive_control::lock_error& error) {
+        std::cout << "busy " << error.holder() << std::endl;
+        return 3;
+    } catch (const std::exception& error) {
+        std::cerr << "lock_holder: " << error.what() << '\n';
+        return 2;
+    }
+    std::cerr << "lock_holder: unknown mode " << mode << '\n';
+    return 2;
+}

@@ -1,0 +1,183 @@
+#include "child_process.hpp"
+
+#include <boost/process/args.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/search_path.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace test_support {
+
+namespace bp = boost::process;
+
+namespace {
+
+// Boost.Process's own pipes are not close-on-exec, so a second child would inherit the first
+// one's standard input and the first would never see it end.
+bp::pipe close_on_exec_pipe()
+{
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0)
+        throw std::runtime_error("pipe2 failed");
+    return bp::pipe(ends[0], ends[1]);
+}
+
+void close_end(bp::pipe& pipe, bool sink)
+{
+    const int fd = sink ? pipe.native_sink() : pipe.native_source();
+    if (fd >= 0)
+        ::close(fd);
+    if (sink)
+        pipe.assign_sink(-1);
+    else
+        pipe.assign_source(-1);
+}
+
+} // namespace
+
+child_process::child_process(const std::filesystem::path& program, const std::vector<std::string>& args)
+    : to_child_(close_on_exec_pipe()), from_child_(close_on_exec_pipe()),
+      child_(program.string(), bp::args(args), bp::std_in < to_child_, bp::std_out > from_child_)
+{
+    close_end(to_child_, false);
+    close_end(from_child_, true);
+}
+
+child_process::~child_process()
+{
+    if (child_.valid() && child_.running()) {
+        kill();
+        std::error_code ignored;
+        child_.wait(ignored);
+    }
+}
+
+std::string child_process::read_line(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto newline = buffered_.find('\n');
+        if (newline != std::string::npos) {
+            std::string line = buffered_.substr(0, newline);
+            buffered_.erase(0, newline + 1);
+            return line;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            throw std::runtime_error("child " + std::to_string(pid()) + " wrote no line in time");
+        pollfd ready{from_child_.native_source(), POLLIN, 0};
+        if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
+            continue;
+        char chunk[256];
+        const ssize_t n = ::read(from_child_.native_source(), chunk, sizeof chunk);
+        if (n <= 0)
+            throw std::runtime_error("child " + std::to_string(pid()) + " closed its output early");
+        buffered_.append(chunk, static_cast<std::size_t>(n));
+    }
+}
+
+void child_process::close_stdin()
+{
+    close_end(to_child_, true);
+}
+
+int child_process::wait(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (child_.running()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill();
+            throw std::runtime_error("child " + std::to_string(pid()) + " did not exit in time");
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    return child_.exit_code();
+}
+
+void child_process::kill()
+{
+    ::kill(child_.id(), SIGKILL);
+}
+
+std::filesystem::path lock_holder()
+{
+    auto& suite = boost::unit_test::framework::master_test_suite();
+    for (int i = 1; i < suite.argc; ++i) {
+        const std::filesystem::path candidate = suite.argv[i];
+        if (candidate.filename().string().rfind("lock_holder", 0) == 0)
+            return std::filesystem::absolute(candidate);
+    }
+    return std::filesystem::absolute(std::filesystem::path(suite.argv[0]).parent_path() / "lock_holder");
+}
+
+int run_helper(const std::vector<std::string>& args)
+{
+    child_process child(lock_holder(), args);
+    child.close_stdin();
+    return child.wait();
+}
+
+bool flock_peer_can_lock(const std::filesystem::path& path)
+{
+    child_process peer(bp::search_path("flock").string(), std::vector<std::string>{"--nonblock", "--conflict-exit-code", "3", path.string(), "true"});
+    peer.close_stdin();
+    const int status = peer.wait();
+    if (status != 0 && status != 3)
+        throw std::runtime_error("flock(1) failed with status " + std::to_string(status));
+    return status == 0;
+}
+
+bool fcntl_peer_can_lock(const std::filesystem::path& path)
+{
+    const int status = run_helper({"fcntl-try", path.string()});
+    if (status != 0 && status != 3)
+        throw std::runtime_error("fcntl-try failed with status " + std::to_string(status));
+    return status == 0;
+}
+
+int wait_for_pid(pid_t pid, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (done < 0)
+            throw std::runtime_error("waitpid failed");
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            throw std::runtime_error("forked child did not exit in time");
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+}
+
+int run_in_fork(const std::function<int()>& body, std::chrono::milliseconds timeout)
+{
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int status = 99;
+        try {
+            status = body();
+        } catch (...) {
+            status = 98;
+        }
+        ::_exit(status);
+    }
+    return wait_for_pid(pid, timeout);
+}
+
+} // namespace test_support

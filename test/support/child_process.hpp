@@ -1,0 +1,68 @@
+// Real child processes for contention tests, with every wait bounded so that a bug fails the
+// test instead of hanging CI.
+#ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_CHILD_PROCESS_HPP
+#define EXCLUSIVE_CONTROL_TEST_SUPPORT_CHILD_PROCESS_HPP
+
+#include <boost/process/child.hpp>
+#include <boost/process/pipe.hpp>
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace test_support {
+
+using namespace std::chrono_literals;
+
+/// The bound on any single wait in the tests.
+constexpr std::chrono::milliseconds patience = 10s;
+
+/// A program started with its standard input and output connected to us.
+class child_process {
+public:
+    child_process(const std::filesystem::path& program, const std::vector<std::string>& args);
+    ~child_process();
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
+
+    /// The next line the child writes, without the newline. Throws after `timeout`.
+    std::string read_line(std::chrono::milliseconds timeout = patience);
+    /// Closes the child's standard input: the helpers release their lock and exit on it.
+    void close_stdin();
+    /// The child's exit code. Kills it and throws after `timeout`.
+    int wait(std::chrono::milliseconds timeout = patience);
+    void kill();
+    pid_t pid() const { return child_.id(); }
+
+private:
+    boost::process::pipe to_child_;
+    boost::process::pipe from_child_;
+    boost::process::child child_;
+    std::string buffered_;
+};
+
+/// The helper program (test/helpers/lock_holder.cpp) passed to every test on its command line.
+std::filesystem::path lock_holder();
+
+/// Runs the helper to completion and returns its exit code: 0 acquired, 3 busy.
+int run_helper(const std::vector<std::string>& args);
+
+/// Whether a flock-family peer (`flock -n`) could take the lock now.
+bool flock_peer_can_lock(const std::filesystem::path& path);
+/// Whether an fcntl-family peer in another process could take the lock now.
+bool fcntl_peer_can_lock(const std::filesystem::path& path);
+
+/// Runs `body` in a forked child and returns its exit status; kills it and throws if it takes
+/// longer than `timeout`. The child must report through its exit status, not Boost.Test.
+int run_in_fork(const std::function<int()>& body, std::chrono::milliseconds timeout = patience);
+
+/// Waits for a forked child, bounded; returns its exit status (128 + signal if killed).
+int wait_for_pid(pid_t pid, std::chrono::milliseconds timeout = patience);
+
+} // namespace test_support
+
+#endif
