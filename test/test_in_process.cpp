@@ -1,0 +1,198 @@
+// Hazards 1, 2 and 5: one process, one lock per file, whatever the name; no descriptor of a
+// held file is ever closed early; the fcntl half lands on the inode we opened.
+#define BOOST_TEST_MODULE in_process
+#include <boost/test/unit_test.hpp>
+
+#include <exclusive_control/exclusive_control.hpp>
+
+#include "child_process.hpp"
+#include "temp_dir.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace ec = exclusive_control;
+namespace fs = std::filesystem;
+using test_support::temp_dir;
+
+namespace {
+
+void require_both_families_busy(const fs::path& path)
+{
+    BOOST_TEST(!test_support::flock_peer_can_lock(path));
+    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
+}
+
+struct cwd_guard {
+    explicit cwd_guard(const fs::path& to) : previous(fs::current_path()) { fs::current_path(to); }
+    ~cwd_guard() { fs::current_path(previous); }
+    fs::path previous;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(other_names_of_the_same_file_conflict)
+{
+    temp_dir dir;
+    fs::create_directory(dir / "a");
+    fs::create_directory_symlink(dir.path(), dir / "linked_dir");
+    cwd_guard in_dir(dir.path());
+    ec::lock_file lock("x");
+    for (const fs::path& alias : {fs::path("./x"), fs::path("a/../x"), fs::absolute("x"),
+                                 dir / "linked_dir" / "x"}) {
+        BOOST_CHECK_THROW(ec::lock_file{alias}, ec::lock_error);
+        ec::lock_file deferred(alias, std::defer_lock);
+        BOOST_TEST(!deferred.try_lock());
+    }
+    require_both_families_busy(dir / "x");
+}
+
+BOOST_AUTO_TEST_CASE(hard_link_to_a_held_file_conflicts)
+{
+    temp_dir dir;
+    ec::lock_file lock(dir / "x");
+    fs::create_hard_link(dir / "x", dir / "y");
+    BOOST_CHECK_THROW(ec::lock_file{dir / "y"}, ec::lock_error);
+    require_both_families_busy(dir / "x");
+}
+
+BOOST_AUTO_TEST_CASE(symlink_followed_on_request_names_the_target)
+{
+    temp_dir dir;
+    ec::lock_file lock(dir / "target");
+    fs::create_symlink(dir / "target", dir / "link");
+    ec::lock_options follow;
+    follow.follow_symlinks = true;
+    BOOST_CHECK_THROW(ec::lock_file(dir / "link", follow), ec::lock_error);
+    require_both_families_busy(dir / "target");
+}
+
+// Hazard 2: a failing attempt must not open-and-close a descriptor of a held file, which would
+// drop the fcntl half of the lock while the flock half survives. Checked from another process
+// after failures through every entry point.
+BOOST_AUTO_TEST_CASE(failed_attempts_in_the_holding_process_keep_the_lock)
+{
+    using namespace std::chrono_literals;
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    BOOST_CHECK_THROW(ec::lock_file{path}, ec::lock_error);
+    BOOST_CHECK_THROW(ec::lock_file(path, 20ms), ec::lock_timeout);
+    ec::lock_file other(path, std::defer_lock);
+    BOOST_TEST(!other.try_lock());
+    BOOST_TEST(!other.try_lock_for(20ms));
+    require_both_families_busy(path);
+    BOOST_TEST(test_support::run_helper({"try", path.string()}) == 3);
+}
+
+BOOST_AUTO_TEST_CASE(threads_racing_for_one_file_have_exactly_one_winner)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    constexpr int rounds = 50;
+    constexpr int threads = 8;
+    for (int round = 0; round < rounds; ++round) {
+        std::atomic<int> ready{0};
+        std::atomic<bool> go{false};
+        std::atomic<int> winners{0};
+        std::atomic<int> losers{0};
+        std::vector<ec::lock_file> won;
+        for (int t = 0; t < threads; ++t)
+            won.emplace_back(path, std::defer_lock);
+        std::vector<std::thread> racers;
+        for (int t = 0; t < threads; ++t)
+            racers.emplace_back([&, t] {
+                ++ready;
+                while (!go)
+                    std::this_thread::yield();
+                try {
+                    won[t] = ec::lock_file(path);
+                    ++winners;
+                } catch (const ec::lock_error&) {
+                    ++losers;
+                }
+            });
+        while (ready < threads)
+            std::this_thread::yield();
+        go = true;
+        for (auto& racer : racers)
+            racer.join();
+        BOOST_TEST_REQUIRE(winners == 1);
+        BOOST_TEST_REQUIRE(losers == threads - 1);
+        if (round % 10 == 0)
+            require_both_families_busy(path); // the winner really holds it
+    }
+}
+
+namespace {
+
+struct lock_inodes {
+    std::vector<unsigned long> posix;
+    std::vector<unsigned long> flock;
+};
+
+/// The inodes this process holds POSIX and FLOCK locks on, from /proc/locks.
+lock_inodes locks_of_this_process()
+{
+    lock_inodes found;
+    std::ifstream locks("/proc/locks");
+    const std::string pid = std::to_string(::getpid());
+    for (std::string line; std::getline(locks, line);) {
+        std::istringstream fields(line);
+        std::string number, kind, advisory, mode, owner, device_inode;
+        fields >> number >> kind;
+        if (kind == "->")
+            continue; // a waiter, not a holder
+        fields >> advisory >> mode >> owner >> device_inode;
+        if (owner != pid)
+            continue;
+        const unsigned long inode = std::stoul(device_inode.substr(device_inode.rfind(':') + 1));
+        (kind == "POSIX" ? found.posix : found.flock).push_back(inode);
+    }
+    return found;
+}
+
+} // namespace
+
+// Hazard 5: file_lock opens the file again by name. While another thread keeps replacing the
+// path with new files, both halves of every lock must still land on one inode.
+BOOST_AUTO_TEST_CASE(both_lock_families_land_on_one_inode_while_the_path_is_replaced)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    std::atomic<bool> stop{false};
+    struct stop_and_join {
+        std::atomic<bool>& stop;
+        std::thread thread;
+        ~stop_and_join()
+        {
+            stop = true;
+            thread.join();
+        }
+    } replacer{stop, std::thread([&] {
+        for (int i = 0; !stop; ++i) {
+            const auto fresh = dir / ("fresh" + std::to_string(i % 2));
+            std::ofstream(fresh).put(' ');
+            std::error_code ignored;
+            fs::rename(fresh, path, ignored);
+        }
+    })};
+    int checked = 0;
+    for (int attempt = 0; attempt < 2000; ++attempt) {
+        ec::lock_file lock(path, std::defer_lock);
+        if (!lock.try_lock())
+            continue;
+        const lock_inodes held = locks_of_this_process();
+        BOOST_TEST_REQUIRE(held.posix.size() == 1u);
+        BOOST_TEST_REQUIRE(held.flock.size() == 1u);
+        BOOST_TEST_REQUIRE(held.posix[0] == held.flock[0]);
+        ++checked;
+    }
+    BOOST_TEST(checked > 1000);
+}

@@ -1,0 +1,176 @@
+// The seed's story and the on-disk format: lock, contend, close, file left behind, relock.
+#define BOOST_TEST_MODULE lock_file
+#include <boost/test/unit_test.hpp>
+
+#include <exclusive_control/exclusive_control.hpp>
+
+#include "child_process.hpp"
+#include "temp_dir.hpp"
+
+#include <boost/asio/ip/host_name.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <type_traits>
+
+namespace ec = exclusive_control;
+namespace fs = std::filesystem;
+using test_support::read_file;
+using test_support::temp_dir;
+using test_support::write_file;
+
+namespace {
+const std::string own_record = " " + std::to_string(::getpid()) + "\n";
+}
+
+BOOST_AUTO_TEST_CASE(lock_creates_the_file_and_writes_the_pid_as_zc_lockfile_does)
+{
+    temp_dir dir;
+    {
+        ec::lock_file lock(dir / "lock");
+        BOOST_TEST(lock.owns_lock());
+        BOOST_TEST(lock.path() == dir / "lock");
+    }
+    BOOST_TEST(read_file(dir / "lock") == own_record);
+}
+
+BOOST_AUTO_TEST_CASE(second_lock_in_same_process_fails_with_path_and_holder)
+{
+    temp_dir dir;
+    ec::lock_file lock(dir / "lock");
+    try {
+        ec::lock_file second(dir / "lock");
+        BOOST_FAIL("the second lock succeeded");
+    } catch (const ec::lock_error& error) {
+        BOOST_TEST(error.path() == dir / "lock");
+        BOOST_TEST(error.holder() == std::to_string(::getpid()));
+        BOOST_TEST(std::string(error.what()).find((dir / "lock").string()) != std::string::npos);
+    }
+    BOOST_TEST(lock.owns_lock());
+}
+
+BOOST_AUTO_TEST_CASE(close_releases_leaves_the_file_and_allows_relocking)
+{
+    temp_dir dir;
+    ec::lock_file lock(dir / "lock");
+    lock.close();
+    BOOST_TEST(!lock.owns_lock());
+    BOOST_TEST(fs::exists(dir / "lock"));
+    BOOST_TEST(read_file(dir / "lock") == own_record);
+    ec::lock_file again(dir / "lock");
+    BOOST_TEST(again.owns_lock());
+}
+
+BOOST_AUTO_TEST_CASE(close_is_idempotent_and_destructor_after_close_is_harmless)
+{
+    temp_dir dir;
+    ec::lock_file lock(dir / "lock");
+    lock.close();
+    lock.close();
+    ec::lock_file other(dir / "lock");
+    lock.close(); // must not touch the lock `other` now holds
+    BOOST_TEST(!test_support::flock_peer_can_lock(dir / "lock"));
+    BOOST_TEST(!test_support::fcntl_peer_can_lock(dir / "lock"));
+}
+
+BOOST_AUTO_TEST_CASE(destructor_releases)
+{
+    temp_dir dir;
+    { ec::lock_file lock(dir / "lock"); }
+    BOOST_TEST(test_support::flock_peer_can_lock(dir / "lock"));
+    BOOST_TEST(test_support::fcntl_peer_can_lock(dir / "lock"));
+}
+
+BOOST_AUTO_TEST_CASE(existing_content_is_replaced_only_once_the_lock_is_held)
+{
+    temp_dir dir;
+    write_file(dir / "lock", " 99999999;some-long-previous-holder-name\n");
+    { ec::lock_file lock(dir / "lock"); }
+    BOOST_TEST(read_file(dir / "lock") == own_record); // truncated after the new record
+}
+
+BOOST_AUTO_TEST_CASE(hostname_template_writes_pid_and_hostname)
+{
+    temp_dir dir;
+    { ec::lock_file lock(dir / "lock", {"{pid};{hostname}"}); }
+    BOOST_TEST(read_file(dir / "lock") ==
+               " " + std::to_string(::getpid()) + ";" + boost::asio::ip::host_name() + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(without_content_the_file_is_locked_in_place_unchanged)
+{
+    temp_dir dir;
+    write_file(dir / "data", "precious data\nsecond line");
+    ec::lock_options options;
+    options.write_content = false;
+    {
+        ec::lock_file lock(dir / "data", options);
+        BOOST_TEST(!test_support::flock_peer_can_lock(dir / "data"));
+        BOOST_TEST(!test_support::fcntl_peer_can_lock(dir / "data"));
+    }
+    BOOST_TEST(read_file(dir / "data") == "precious data\nsecond line");
+}
+
+BOOST_AUTO_TEST_CASE(new_file_gets_0644_minus_umask_by_default)
+{
+    temp_dir dir;
+    const mode_t previous = ::umask(022);
+    { ec::lock_file lock(dir / "default"); }
+    ::umask(077);
+    { ec::lock_file lock(dir / "private"); }
+    ::umask(previous);
+    BOOST_TEST((fs::status(dir / "default").permissions() == (fs::perms::owner_read | fs::perms::owner_write |
+                                                              fs::perms::group_read | fs::perms::others_read)));
+    BOOST_TEST((fs::status(dir / "private").permissions() == (fs::perms::owner_read | fs::perms::owner_write)));
+}
+
+BOOST_AUTO_TEST_CASE(permissions_option_applies_to_new_files_only)
+{
+    temp_dir dir;
+    const mode_t previous = ::umask(0);
+    ec::lock_options options;
+    options.permissions = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                          fs::perms::group_write;
+    { ec::lock_file lock(dir / "shared", options); }
+    write_file(dir / "existing", "");
+    fs::permissions(dir / "existing", fs::perms::owner_read | fs::perms::owner_write);
+    { ec::lock_file lock(dir / "existing", options); }
+    ::umask(previous);
+    BOOST_TEST((fs::status(dir / "shared").permissions() == options.permissions));
+    BOOST_TEST((fs::status(dir / "existing").permissions() == (fs::perms::owner_read | fs::perms::owner_write)));
+}
+
+BOOST_AUTO_TEST_CASE(lock_file_is_move_only_and_moves_the_lock)
+{
+    static_assert(!std::is_copy_constructible_v<ec::lock_file>);
+    static_assert(!std::is_copy_assignable_v<ec::lock_file>);
+    static_assert(std::is_nothrow_move_constructible_v<ec::lock_file>);
+    static_assert(std::is_nothrow_move_assignable_v<ec::lock_file>);
+    temp_dir dir;
+    ec::lock_file first(dir / "lock");
+    ec::lock_file moved(std::move(first));
+    BOOST_TEST(moved.owns_lock());
+    BOOST_TEST(!first.owns_lock());
+    first.close(); // a moved-from object releases nothing
+    BOOST_TEST(!test_support::flock_peer_can_lock(dir / "lock"));
+
+    ec::lock_file other(dir / "other");
+    other = std::move(moved); // releases "other", takes over "lock"
+    BOOST_TEST(other.owns_lock());
+    BOOST_TEST(other.path() == dir / "lock");
+    BOOST_TEST(test_support::flock_peer_can_lock(dir / "other"));
+    BOOST_TEST(!test_support::flock_peer_can_lock(dir / "lock"));
+}
+
+BOOST_AUTO_TEST_CASE(deferred_lock_touches_no_file_until_locked)
+{
+    temp_dir dir;
+    ec::lock_file lock(dir / "lock", std::defer_lock);
+    BOOST_TEST(!lock.owns_lock());
+    BOOST_TEST(!fs::exists(dir / "lock"));
+    BOOST_TEST(lock.try_lock());
+    lock.close();
+    BOOST_TEST(read_file(dir / "lock") == own_record);
+}

@@ -1,0 +1,124 @@
+// The one Boost.Log record of a failed lock, and silence otherwise.
+#define BOOST_TEST_MODULE log_record
+#include <boost/test/unit_test.hpp>
+
+#include <exclusive_control/exclusive_control.hpp>
+
+#include "child_process.hpp"
+#include "log_capture.hpp"
+#include "temp_dir.hpp"
+
+#include <unistd.h>
+
+namespace ec = exclusive_control;
+using namespace std::chrono_literals;
+using test_support::log_capture;
+using test_support::temp_dir;
+
+namespace {
+const std::string own_pid = std::to_string(::getpid());
+}
+
+BOOST_AUTO_TEST_CASE(failed_lock_emits_one_error_record_on_the_channel)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    log_capture capture;
+    BOOST_CHECK_THROW(ec::lock_file second(path), ec::lock_error);
+    const auto records = capture.records();
+    BOOST_TEST_REQUIRE(records.size() == 1u);
+    BOOST_TEST(records[0].severity == boost::log::trivial::error);
+    BOOST_TEST(records[0].channel == "exclusive_control");
+    BOOST_TEST(records[0].message == "Error locking file " + path.string() + "; pid=" + own_pid);
+}
+
+BOOST_AUTO_TEST_CASE(record_names_the_path_as_the_caller_gave_it)
+{
+    temp_dir dir;
+    const auto previous = std::filesystem::current_path();
+    std::filesystem::current_path(dir.path());
+    {
+        ec::lock_file lock("lock");
+        log_capture capture;
+        BOOST_CHECK_THROW(ec::lock_file("./lock"), ec::lock_error);
+        BOOST_TEST_REQUIRE(capture.records().size() == 1u);
+        BOOST_TEST(capture.records()[0].message == "Error locking file ./lock; pid=" + own_pid);
+    }
+    std::filesystem::current_path(previous);
+}
+
+BOOST_AUTO_TEST_CASE(custom_template_caller_gets_the_content_form)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path, {"{pid};" + std::string(50, 'h')});
+    log_capture capture;
+    BOOST_CHECK_THROW(ec::lock_file(path, {"{pid};{hostname}"}), ec::lock_error);
+    const std::string holder = own_pid + ";" + std::string(50, 'h');
+    BOOST_TEST_REQUIRE(capture.records().size() == 1u);
+    BOOST_TEST(capture.records()[0].message ==
+               "Error locking file " + path.string() + "; content: \"" + holder.substr(0, 40) + "...\"");
+}
+
+BOOST_AUTO_TEST_CASE(holder_that_wrote_nothing_is_unknown)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    test_support::child_process flock_holder(
+        "/usr/bin/flock", {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
+    BOOST_TEST_REQUIRE(flock_holder.read_line() == "locked");
+    log_capture capture;
+    try {
+        ec::lock_file lock(path);
+        BOOST_FAIL("locked a file flock(1) holds");
+    } catch (const ec::lock_error& error) {
+        BOOST_TEST(error.holder() == "UNKNOWN");
+    }
+    BOOST_TEST_REQUIRE(capture.records().size() == 1u);
+    BOOST_TEST(capture.records()[0].message == "Error locking file " + path.string() + "; pid=UNKNOWN");
+    flock_holder.close_stdin();
+    BOOST_TEST(flock_holder.wait() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(success_emits_nothing)
+{
+    temp_dir dir;
+    log_capture capture;
+    {
+        ec::lock_file lock(dir / "lock", {"{pid};{hostname}"});
+        lock.close();
+        BOOST_TEST(lock.try_lock());
+        lock.unlock();
+        ec::lock_file timed(dir / "lock", 1s);
+    }
+    BOOST_TEST(capture.records().empty());
+}
+
+BOOST_AUTO_TEST_CASE(try_lock_returning_false_emits_nothing)
+{
+    temp_dir dir;
+    ec::lock_file lock(dir / "lock");
+    ec::lock_file other(dir / "lock", std::defer_lock);
+    log_capture capture;
+    BOOST_TEST(!other.try_lock());
+    BOOST_TEST(!other.try_lock_for(50ms));
+    BOOST_TEST(capture.records().empty());
+}
+
+BOOST_AUTO_TEST_CASE(timed_out_wait_emits_one_record_not_one_per_retry)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    log_capture capture;
+    try {
+        ec::lock_file waiting(path, 200ms);
+        BOOST_FAIL("the wait succeeded");
+    } catch (const ec::lock_timeout& error) {
+        BOOST_TEST(error.holder() == own_pid);
+        BOOST_TEST(error.path() == path);
+    }
+    BOOST_TEST_REQUIRE(capture.records().size() == 1u);
+    BOOST_TEST(capture.records()[0].message == "Error locking file " + path.string() + "; pid=" + own_pid);
+}
