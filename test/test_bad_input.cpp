@@ -1,0 +1,938 @@
+// Every error a user can cause when constructing or locking a lock_file: the exact exception
+// type, a message that names the path and the reason, and nothing changed on disk.
+#define BOOST_TEST_MODULE bad_input
+#include <boost/test/unit_test.hpp>
+
+#include <exclusive_control/exclusive_control.hpp>
+
+#include "child_process.hpp"
+#include "log_capture.hpp"
+#include "temp_dir.hpp"
+
+#include <boost/core/demangle.hpp>
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <iomanip>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <typeinfo>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace utf = boost::unit_test;
+using namespace std::chrono_literals;
+using exclusive_control::lock_file;
+using exclusive_control::lock_options;
+using std::chrono::steady_clock;
+
+// A single try takes microseconds. This only absorbs a loaded CI machine; the bugs it is
+// there to catch (waiting out a huge or wrapped-around timeout) take far longer.
+constexpr auto prompt = 2s;
+
+bool contains(const std::string& text, const std::string& part)
+{
+    return text.find(part) != std::string::npos;
+}
+
+std::string error_text(int error)
+{
+    return std::generic_category().message(error);
+}
+
+template <class T>
+std::string type_name()
+{
+    return boost::core::demangle(typeid(T).name());
+}
+
+// ---- What is on disk ------------------------------------------------------------------------
+
+std::string escaped(const std::string& bytes)
+{
+    std::string out;
+    for (const unsigned char c : bytes) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        }
+    }
+    return out;
+}
+
+const char* kind_of(mode_t mode)
+{
+    if (S_ISREG(mode)) return "file";
+    if (S_ISDIR(mode)) return "directory";
+    if (S_ISLNK(mode)) return "symlink";
+    if (S_ISFIFO(mode)) return "fifo";
+    if (S_ISSOCK(mode)) return "socket";
+    if (S_ISCHR(mode)) return "char-device";
+    if (S_ISBLK(mode)) return "block-device";
+    return "unknown";
+}
+
+/// Relative path -> one line with everything the library could change: type, permissions,
+/// owner, link count, size, modification time to the nanosecond, and a regular file's bytes or
+/// a symlink's target. A directory's mtime moves when an entry is created in it, even if that
+/// entry is removed again, so a file created and deleted on an error path shows up too.
+using tree_snapshot = std::map<std::string, std::string>;
+
+void describe_into(tree_snapshot& tree, const fs::path& root, const fs::path& relative, bool read_contents)
+{
+    const fs::path full = relative.empty() ? root : root / relative;
+    const std::string key = relative.empty() ? "." : relative.string();
+    struct stat status;
+    if (::lstat(full.c_str(), &status) != 0) {
+        tree[key] = "<lstat failed: " + error_text(errno) + ">";
+        return;
+    }
+    std::ostringstream line;
+    line << kind_of(status.st_mode) << " mode=" << std::oct << (status.st_mode & 07777) << std::dec
+         << " uid=" << status.st_uid << " gid=" << status.st_gid << " links=" << status.st_nlink
+         << " size=" << status.st_size << " mtime=" << status.st_mtim.tv_sec << '.' << std::setw(9)
+         << std::setfill('0') << status.st_mtim.tv_nsec;
+    // Only regular files are read: opening a FIFO to read it would block.
+    if (S_ISREG(status.st_mode) && read_contents)
+        line << " content=\"" << escaped(test_support::read_file(full)) << '"';
+    if (S_ISLNK(status.st_mode)) {
+        std::error_code error;
+        line << " -> " << fs::read_symlink(full, error).string();
+    }
+    tree[key] = line.str();
+    if (!S_ISDIR(status.st_mode))
+        return;
+    std::error_code error;
+    for (fs::directory_iterator it(full, error), end; !error && it != end; it.increment(error))
+        describe_into(tree, root, relative / it->path().filename(), read_contents);
+    if (error)
+        tree[key] += " <cannot list: " + error.message() + ">";
+}
+
+/// The tree under `root`; empty for an empty `root`. `read_contents = false` while this process
+/// holds a file under `root`: reading it would drop the holder's fcntl lock (hazard 9).
+tree_snapshot snapshot(const fs::path& root, bool read_contents = true)
+{
+    tree_snapshot tree;
+    if (!root.empty())
+        describe_into(tree, root, {}, read_contents);
+    return tree;
+}
+
+/// What was added, removed or changed between two snapshots, one line each; empty if nothing.
+std::string differences(const tree_snapshot& before, const tree_snapshot& after)
+{
+    std::string out;
+    for (const auto& [name, was] : before) {
+        const auto now = after.find(name);
+        if (now == after.end())
+            out += "removed " + name + ": " + was + "\n";
+        else if (now->second != was)
+            out += "changed " + name + ":\n  before: " + was + "\n  after:  " + now->second + "\n";
+    }
+    for (const auto& [name, is] : after)
+        if (before.count(name) == 0)
+            out += "added " + name + ": " + is + "\n";
+    return out;
+}
+
+#define CHECK_UNCHANGED(before, after)                                                            \
+    do {                                                                                          \
+        const std::string changed_on_disk = differences(before, after);                           \
+        BOOST_TEST(changed_on_disk.empty(), "disk changed:\n" << changed_on_disk);                \
+    } while (false)
+
+// ---- What an attempt ended with -------------------------------------------------------------
+
+const std::string nothing_thrown = "nothing thrown";
+
+struct outcome {
+    std::string type = nothing_thrown; // the exception's exact dynamic type
+    std::string what;                  // its what(), or what the call returned
+    std::error_code code;              // filesystem_error only
+    std::string path;                  // filesystem_error::path1() or lock_error::path()
+    std::string holder;                // lock_error only
+};
+
+outcome attempt(const std::function<std::string()>& body)
+{
+    outcome result;
+    try {
+        result.what = body();
+    } catch (const fs::filesystem_error& error) {
+        result.type = boost::core::demangle(typeid(error).name());
+        result.what = error.what();
+        result.code = error.code();
+        result.path = error.path1().string();
+    } catch (const exclusive_control::lock_error& error) {
+        result.type = boost::core::demangle(typeid(error).name());
+        result.what = error.what();
+        result.path = error.path().string();
+        result.holder = error.holder();
+    } catch (const std::exception& error) {
+        result.type = boost::core::demangle(typeid(error).name());
+        result.what = error.what();
+    }
+    return result;
+}
+
+using entry = std::function<std::string(const fs::path&, const lock_options&)>;
+
+std::string returned(bool locked)
+{
+    return locked ? "returned true (locked)" : "returned false";
+}
+
+/// Every way to ask for the lock, except `lock()`: it waits without bound on contention, so an
+/// error mistaken for contention would hang the suite. `try_lock()` and `try_lock_for()` run the
+/// same code with a bounded wait; an error mistaken for contention shows as `false` there, and
+/// as `lock_timeout` from the timeout constructor.
+const std::vector<std::pair<std::string, entry>>& entry_points()
+{
+    static const std::vector<std::pair<std::string, entry>> all = {
+        {"lock_file(path, options)",
+         [](const fs::path& path, const lock_options& options) {
+             lock_file lock(path, options);
+             return returned(lock.owns_lock());
+         }},
+        {"lock_file(path, 100ms, options)",
+         [](const fs::path& path, const lock_options& options) {
+             lock_file lock(path, 100ms, options);
+             return returned(lock.owns_lock());
+         }},
+        {"try_lock()",
+         [](const fs::path& path, const lock_options& options) {
+             lock_file lock(path, std::defer_lock, options);
+             return returned(lock.try_lock());
+         }},
+        {"try_lock_for(100ms)",
+         [](const fs::path& path, const lock_options& options) {
+             lock_file lock(path, std::defer_lock, options);
+             return returned(lock.try_lock_for(100ms));
+         }},
+    };
+    return all;
+}
+
+/// Checks that `result` is exactly a `filesystem_error` for `path` whose code is one of
+/// `errnos` (any error if empty), and whose message names the path, the OS's reason for the
+/// code, and, if given, the library's own `phrase` (such as "a FIFO").
+void check_filesystem_error(const outcome& result, const fs::path& path, const std::vector<int>& errnos,
+                            const std::string& phrase)
+{
+    BOOST_TEST(result.type == type_name<fs::filesystem_error>(),
+               "expected filesystem_error, got " << result.type << ": " << result.what);
+    if (result.type != type_name<fs::filesystem_error>())
+        return;
+    BOOST_TEST(result.path == path.string());
+    BOOST_TEST((result.code.category() == std::generic_category()), result.code.category().name());
+    BOOST_TEST(result.code.value() != 0);
+    if (!errnos.empty())
+        BOOST_TEST((std::find(errnos.begin(), errnos.end(), result.code.value()) != errnos.end()),
+                   "errno " << result.code.value() << " (" << result.code.message()
+                            << "); what(): " << result.what);
+    if (!path.empty())
+        BOOST_TEST(contains(result.what, path.string()), "path missing from what(): " << result.what);
+    BOOST_TEST(contains(result.what, result.code.message()), "reason missing from what(): " << result.what);
+    if (!phrase.empty())
+        BOOST_TEST(contains(result.what, phrase), "\"" << phrase << "\" missing from what(): " << result.what);
+}
+
+/// Every entry point on `path` is refused as `check_filesystem_error` says, and each attempt
+/// leaves everything under `watched` as it was.
+void expect_refused(const fs::path& path, const lock_options& options, const std::vector<int>& errnos,
+                    const std::string& phrase, const fs::path& watched)
+{
+    for (const auto& [name, enter] : entry_points()) {
+        BOOST_TEST_CONTEXT(name)
+        {
+            const tree_snapshot before = snapshot(watched);
+            const outcome result = attempt([&, &enter = enter] { return enter(path, options); });
+            check_filesystem_error(result, path, errnos, phrase);
+            CHECK_UNCHANGED(before, snapshot(watched));
+        }
+    }
+}
+
+// ---- Attempts in a forked child -------------------------------------------------------------
+
+// Exit statuses of a forked child that makes an attempt; run_in_fork adds 98 (exception
+// escaped) and 128 + signal.
+enum child_status : int {
+    refused_as_expected = 0,
+    refused_with_another_errno = 1,
+    message_lacks_path_or_reason = 2,
+    not_refused = 3,
+    refused_with_another_exception = 4,
+    could_not_set_up = 10,
+    killed_for_taking_too_long = 124, // given by run_in_fork_reporting, not by the child
+};
+
+struct fork_report {
+    int status;
+    std::string text;
+};
+
+/// Runs `body` in a forked child, bounded by test_support::patience, and returns its exit
+/// status with the text it left in its argument, so that a failure shows what the library said.
+/// A child that does not finish in time is killed and reported as killed_for_taking_too_long.
+fork_report run_in_fork_reporting(const std::function<int(std::string&)>& body)
+{
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0)
+        throw std::system_error(errno, std::generic_category(), "pipe2");
+    int status;
+    try {
+        status = test_support::run_in_fork([&] {
+            ::close(ends[0]);
+            std::string report;
+            const int code = body(report);
+            // The parent reads only after we exit: stay well below a pipe's capacity.
+            report.resize(std::min<std::size_t>(report.size(), 16 * 1024));
+            for (std::size_t done = 0; done < report.size();) {
+                const ssize_t n = ::write(ends[1], report.data() + done, report.size() - done);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0)
+                    break;
+                done += static_cast<std::size_t>(n);
+            }
+            return code;
+        });
+    } catch (const std::runtime_error& error) {
+        ::close(ends[0]);
+        ::close(ends[1]);
+        if (!contains(error.what(), "did not exit in time"))
+            throw;
+        return {killed_for_taking_too_long, std::string(error.what()) + " (blocked?)"};
+    }
+    ::close(ends[1]);
+    std::string text;
+    char chunk[4096];
+    for (;;) {
+        const ssize_t n = ::read(ends[0], chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        text.append(chunk, static_cast<std::size_t>(n));
+    }
+    ::close(ends[0]);
+    return {status, text};
+}
+
+/// In a child: the exit status that says how `result` compares with a `filesystem_error` for
+/// `path` with one of `errnos` (any if empty) whose message names the path and the reason.
+int classify(const outcome& result, const fs::path& path, const std::vector<int>& errnos, std::string& report)
+{
+    report += result.type + ": " + result.what + "\n";
+    if (result.type == nothing_thrown)
+        return not_refused;
+    if (result.type != type_name<fs::filesystem_error>())
+        return refused_with_another_exception;
+    if (!errnos.empty() && std::find(errnos.begin(), errnos.end(), result.code.value()) == errnos.end())
+        return refused_with_another_errno;
+    if (result.path != path.string() || !contains(result.what, path.string()) ||
+        !contains(result.what, result.code.message()))
+        return message_lacks_path_or_reason;
+    return refused_as_expected;
+}
+
+/// In a child: tries every entry point; the first status other than refused_as_expected, if any.
+int refused_everywhere(const fs::path& path, const std::vector<int>& errnos, std::string& report)
+{
+    int status = refused_as_expected;
+    for (const auto& [name, enter] : entry_points()) {
+        report += name + " -> ";
+        const int this_one = classify(attempt([&, &enter = enter] { return enter(path, lock_options{}); }),
+                                      path, errnos, report);
+        if (status == refused_as_expected)
+            status = this_one;
+    }
+    return status;
+}
+
+// ---- Privileges and mounts ------------------------------------------------------------------
+
+constexpr uid_t nobody = 65534;
+constexpr gid_t nogroup = 65534;
+
+/// In a forked child: become `nobody` if we are root, so that permissions apply. Returns an
+/// empty string, or why not.
+std::string drop_privileges()
+{
+    if (::geteuid() != 0)
+        return {}; // permissions already apply to us
+    if (::setgroups(0, nullptr) != 0)
+        return "setgroups: " + error_text(errno);
+    if (::setgid(nogroup) != 0)
+        return "setgid(65534): " + error_text(errno);
+    if (::setuid(nobody) != 0)
+        return "setuid(65534): " + error_text(errno);
+    return {};
+}
+
+boost::test_tools::assertion_result permissions_can_apply(utf::test_unit_id)
+{
+    if (::geteuid() != 0)
+        return true;
+    const fork_report probe = run_in_fork_reporting([](std::string& report) {
+        report = drop_privileges();
+        return report.empty() ? 0 : 1;
+    });
+    boost::test_tools::assertion_result result(probe.status == 0);
+    result.message() << "running as root and cannot become nobody in a child: " << probe.text;
+    return result;
+}
+
+/// In a forked child: a private mount namespace in which `mount_point` shows `source`
+/// read-only. Returns an empty string, or why that is not possible here.
+std::string mount_read_only(const fs::path& source, const fs::path& mount_point)
+{
+    if (::unshare(CLONE_NEWNS) != 0)
+        return "unshare(CLONE_NEWNS): " + error_text(errno);
+    // Otherwise our mounts would propagate to the namespace we came from, where / is shared.
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+        return "making / private: " + error_text(errno);
+    if (::mount(source.c_str(), mount_point.c_str(), nullptr, MS_BIND, nullptr) != 0)
+        return "bind mount: " + error_text(errno);
+    if (::mount(nullptr, mount_point.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
+        return "read-only remount: " + error_text(errno);
+    return {};
+}
+
+boost::test_tools::assertion_result read_only_mounts_possible(utf::test_unit_id)
+{
+    test_support::temp_dir scratch;
+    fs::create_directory(scratch / "source");
+    fs::create_directory(scratch / "mount");
+    const fork_report probe = run_in_fork_reporting([&](std::string& report) {
+        report = mount_read_only(scratch / "source", scratch / "mount");
+        return report.empty() ? 0 : 1;
+    });
+    boost::test_tools::assertion_result result(probe.status == 0);
+    result.message() << "cannot mount a read-only file system in a child: " << probe.text;
+    return result;
+}
+
+/// Makes `path` the working directory while it lives.
+class scoped_chdir {
+public:
+    explicit scoped_chdir(const fs::path& path) : previous_(fs::current_path()) { fs::current_path(path); }
+    ~scoped_chdir()
+    {
+        std::error_code ignored;
+        fs::current_path(previous_, ignored);
+    }
+    scoped_chdir(const scoped_chdir&) = delete;
+    scoped_chdir& operator=(const scoped_chdir&) = delete;
+
+private:
+    fs::path previous_;
+};
+
+/// Releases `holder` from another thread after `delay` unless destroyed first. It bounds a wait
+/// that a bug would make endless: the waiter then gets the lock and the test fails, not hangs.
+class release_after {
+public:
+    release_after(lock_file& holder, std::chrono::milliseconds delay)
+        : thread_([this, &holder, delay] {
+              std::unique_lock<std::mutex> guard(mutex_);
+              if (!cancelled_.wait_for(guard, delay, [this] { return cancel_; }))
+                  holder.close();
+          })
+    {
+    }
+    ~release_after()
+    {
+        {
+            std::lock_guard<std::mutex> guard(mutex_);
+            cancel_ = true;
+        }
+        cancelled_.notify_one();
+        thread_.join();
+    }
+    release_after(const release_after&) = delete;
+    release_after& operator=(const release_after&) = delete;
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cancelled_;
+    bool cancel_ = false;
+    std::thread thread_; // last: it uses the members above
+};
+
+} // namespace
+
+// ---- Paths that cannot name a lock file -----------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(empty_path_is_refused_with_a_filesystem_error)
+{
+    // An empty path resolves against nothing, but a careless implementation might fall back to
+    // the working directory: make that a directory we watch.
+    test_support::temp_dir dir;
+    const scoped_chdir inside(dir.path());
+    expect_refused(fs::path(), lock_options{}, {EINVAL}, "empty", dir.path());
+
+    // The defer_lock constructor checks the path too; it is what the others delegate to.
+    const outcome deferred = attempt([] {
+        lock_file lock(fs::path(), std::defer_lock);
+        return returned(lock.owns_lock());
+    });
+    check_filesystem_error(deferred, fs::path(), {EINVAL}, "empty");
+}
+
+BOOST_AUTO_TEST_CASE(missing_directory_is_refused_with_enoent_and_nothing_is_created)
+{
+    test_support::temp_dir dir;
+    expect_refused(dir / "missing" / "lock", lock_options{}, {ENOENT}, "", dir.path());
+    BOOST_TEST(!fs::exists(fs::symlink_status(dir / "missing")));
+}
+
+BOOST_AUTO_TEST_CASE(regular_file_as_a_directory_component_is_refused_with_enotdir)
+{
+    test_support::temp_dir dir;
+    test_support::write_file(dir / "file", "data\n");
+    expect_refused(dir / "file" / "lock", lock_options{}, {ENOTDIR}, "", dir.path());
+}
+
+BOOST_AUTO_TEST_CASE(overlong_name_and_overlong_path_are_refused_with_enametoolong)
+{
+    test_support::temp_dir dir;
+    // One component longer than NAME_MAX (255).
+    expect_refused(dir / std::string(300, 'n'), lock_options{}, {ENAMETOOLONG}, "", dir.path());
+    // A whole path longer than PATH_MAX (4096), every component of a legal length.
+    fs::path long_path = dir.path();
+    while (long_path.native().size() <= 4200)
+        long_path /= std::string(200, 'd');
+    expect_refused(long_path / "lock", lock_options{}, {ENAMETOOLONG}, "", dir.path());
+}
+
+BOOST_AUTO_TEST_CASE(directory_at_the_lock_path_is_refused_and_left_alone)
+{
+    test_support::temp_dir dir;
+    fs::create_directory(dir / "lock");
+    test_support::write_file(dir / "lock" / "inside", "keep\n");
+    expect_refused(dir / "lock", lock_options{}, {EISDIR}, "a directory", dir.path());
+}
+
+// ---- Symbolic links -------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(symlink_to_a_regular_file_is_refused_by_default_and_its_target_not_modified)
+{
+    test_support::temp_dir dir;
+    test_support::write_file(dir / "target", "precious data\n");
+    fs::create_symlink(dir / "target", dir / "lock");
+    expect_refused(dir / "lock", lock_options{}, {ELOOP}, "symbolic link", dir.path());
+    BOOST_TEST(test_support::read_file(dir / "target") == "precious data\n");
+}
+
+BOOST_AUTO_TEST_CASE(symlink_is_followed_to_its_target_when_asked)
+{
+    test_support::temp_dir dir;
+    test_support::write_file(dir / "target", "old content\n");
+    fs::create_symlink(dir / "target", dir / "lock");
+    lock_options follow;
+    follow.follow_symlinks = true;
+    {
+        lock_file lock(dir / "lock", follow);
+        BOOST_TEST(lock.owns_lock());
+        // The target is what is locked: under its own name, in this process and in others.
+        lock_file by_target(dir / "target", std::defer_lock);
+        BOOST_TEST(!by_target.try_lock());
+        BOOST_TEST(!test_support::fcntl_peer_can_lock(dir / "target"));
+        BOOST_TEST(!test_support::flock_peer_can_lock(dir / "target"));
+    }
+    // Read only after release: reading a held file in-process would drop its fcntl lock.
+    BOOST_TEST(test_support::read_file(dir / "target") == " " + std::to_string(::getpid()) + "\n");
+    BOOST_TEST(fs::is_symlink(dir / "lock"));
+    BOOST_TEST(fs::read_symlink(dir / "lock") == dir / "target");
+}
+
+BOOST_AUTO_TEST_CASE(dangling_symlink_is_refused_and_its_target_not_created)
+{
+    test_support::temp_dir dir;
+    fs::create_symlink(dir / "planted", dir / "lock");
+    expect_refused(dir / "lock", lock_options{}, {ELOOP}, "symbolic link", dir.path());
+    BOOST_TEST(!fs::exists(fs::symlink_status(dir / "planted")));
+}
+
+// ---- Files that are not regular files -------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(fifo_is_refused_without_blocking)
+{
+    test_support::temp_dir dir;
+    const fs::path fifo = dir / "lock";
+    BOOST_TEST_REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0, error_text(errno));
+    // Opening a FIFO can block until a peer opens the other end. Try it first in a child that
+    // is killed if it takes too long; only once it is known to return, check the details here.
+    const fork_report child = run_in_fork_reporting([&](std::string& report) {
+        return refused_everywhere(fifo, {}, report);
+    });
+    BOOST_TEST_REQUIRE(child.status == refused_as_expected,
+                       "child exit " << child.status << ":\n" << child.text);
+    expect_refused(fifo, lock_options{}, {}, "a FIFO", dir.path());
+}
+
+BOOST_AUTO_TEST_CASE(unix_socket_is_refused)
+{
+    test_support::temp_dir dir;
+    const fs::path socket_path = dir / "lock";
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    BOOST_TEST_REQUIRE(socket_path.native().size() < sizeof address.sun_path);
+    std::strcpy(address.sun_path, socket_path.c_str());
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    BOOST_TEST_REQUIRE(fd >= 0, error_text(errno));
+    const int bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    const int bind_error = errno;
+    ::close(fd); // the socket's file stays
+    BOOST_TEST_REQUIRE(bound == 0, error_text(bind_error));
+    expect_refused(socket_path, lock_options{}, {}, "a socket", dir.path());
+}
+
+BOOST_AUTO_TEST_CASE(character_device_is_refused_and_left_a_character_device)
+{
+    struct stat before;
+    BOOST_TEST_REQUIRE(::stat("/dev/null", &before) == 0);
+    BOOST_TEST_REQUIRE(S_ISCHR(before.st_mode));
+    // Not snapshotted: /dev belongs to the system and changes on its own.
+    expect_refused("/dev/null", lock_options{}, {}, "a character device", fs::path());
+    struct stat after;
+    BOOST_TEST_REQUIRE(::stat("/dev/null", &after) == 0);
+    BOOST_TEST(S_ISCHR(after.st_mode));
+    BOOST_TEST(after.st_rdev == before.st_rdev);
+    BOOST_TEST((after.st_mode & 07777) == (before.st_mode & 07777));
+}
+
+BOOST_AUTO_TEST_CASE(hard_linked_file_is_refused_with_emlink_and_its_content_unchanged)
+{
+    test_support::temp_dir dir;
+    test_support::write_file(dir / "their-file", "their data\n");
+    fs::create_hard_link(dir / "their-file", dir / "lock");
+    expect_refused(dir / "lock", lock_options{}, {EMLINK}, "hard links", dir.path());
+    BOOST_TEST(test_support::read_file(dir / "their-file") == "their data\n");
+}
+
+// ---- Permissions and read-only file systems -------------------------------------------------
+
+// Root bypasses permission checks, so these attempts run in a child that has become nobody;
+// not being root, the test runs them as the current user, against files it made inaccessible.
+
+BOOST_AUTO_TEST_CASE(unprivileged_user_cannot_lock_inside_a_private_directory,
+                     *utf::precondition(permissions_can_apply))
+{
+    test_support::temp_dir dir;
+    fs::permissions(dir.path(), fs::perms(0755)); // nobody may reach `private`, not enter it
+    const fs::path private_dir = dir / "private";
+    fs::create_directory(private_dir);
+    fs::permissions(private_dir, fs::perms(0700));
+    const fs::path path = private_dir / "lock";
+    const bool root = ::geteuid() == 0;
+    const tree_snapshot before = snapshot(dir.path());
+
+    // As the owner, a non-root user needs mode 0 to be kept out; restored before the snapshot.
+    if (!root)
+        fs::permissions(private_dir, fs::perms::none);
+    const fork_report child = run_in_fork_reporting([&](std::string& report) {
+        report = drop_privileges();
+        if (!report.empty())
+            return int(could_not_set_up);
+        return refused_everywhere(path, {EACCES, EPERM}, report);
+    });
+    if (!root)
+        fs::permissions(private_dir, fs::perms(0700));
+
+    BOOST_TEST(child.status == refused_as_expected, "child exit " << child.status << ":\n" << child.text);
+    CHECK_UNCHANGED(before, snapshot(dir.path()));
+}
+
+BOOST_AUTO_TEST_CASE(unprivileged_user_cannot_lock_a_read_only_file_and_it_is_unchanged,
+                     *utf::precondition(permissions_can_apply))
+{
+    test_support::temp_dir dir;
+    fs::permissions(dir.path(), fs::perms(0755));
+    const fs::path shared = dir / "shared";
+    fs::create_directory(shared);
+    fs::permissions(shared, fs::perms(0777)); // world-writable, as a lock directory might be
+    const fs::path path = shared / "lock";
+    test_support::write_file(path, " 1\n");
+    fs::permissions(path, fs::perms(0444));
+    const tree_snapshot before = snapshot(dir.path());
+
+    const fork_report child = run_in_fork_reporting([&](std::string& report) {
+        report = drop_privileges();
+        if (!report.empty())
+            return int(could_not_set_up);
+        return refused_everywhere(path, {EACCES, EPERM}, report);
+    });
+
+    BOOST_TEST(child.status == refused_as_expected, "child exit " << child.status << ":\n" << child.text);
+    CHECK_UNCHANGED(before, snapshot(dir.path()));
+}
+
+BOOST_AUTO_TEST_CASE(read_only_file_system_is_refused_with_erofs_and_nothing_changes,
+                     *utf::precondition(read_only_mounts_possible))
+{
+    // `data` is mounted read-only on `ro` in the child's own mount namespace only; the parent
+    // sees `data` as it is and snapshots it.
+    test_support::temp_dir dir;
+    fs::create_directory(dir / "data");
+    fs::create_directory(dir / "ro");
+    test_support::write_file(dir / "data" / "existing", " 1\n");
+    const tree_snapshot before = snapshot(dir.path());
+
+    const fork_report child = run_in_fork_reporting([&](std::string& report) {
+        report = mount_read_only(dir / "data", dir / "ro");
+        if (!report.empty())
+            return int(could_not_set_up);
+        report = "existing file:\n";
+        const int existing = refused_everywhere(dir / "ro" / "existing", {EROFS}, report);
+        report += "new file:\n";
+        const int created = refused_everywhere(dir / "ro" / "new", {EROFS}, report);
+        return existing != refused_as_expected ? existing : created;
+    });
+
+    BOOST_TEST(child.status == refused_as_expected, "child exit " << child.status << ":\n" << child.text);
+    CHECK_UNCHANGED(before, snapshot(dir.path()));
+}
+
+// ---- Content templates ----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(bad_content_template_is_rejected_by_every_constructor_before_any_file_is_touched)
+{
+    struct bad_template {
+        std::string text;
+        std::vector<std::string> phrases; // what the message must say
+    };
+    const std::vector<bad_template> bad_templates = {
+        {"{user}", {"{user}", "unknown field", "offset 0"}},
+        {"{pid", {"{pid", "without a closing '}'", "offset 0"}},
+        {"}", {"single '}'", "offset 0"}},
+        {std::string(4095, 'x'), {"too long", "4095"}}, // renders more than 4094 bytes
+    };
+    const std::vector<std::pair<std::string, entry>> constructors = {
+        {"lock_file(path, options)",
+         [](const fs::path& path, const lock_options& options) {
+             lock_file lock(path, options);
+             return returned(lock.owns_lock());
+         }},
+        {"lock_file(path, std::defer_lock, options)",
+         [](const fs::path& path, const lock_options& options) {
+             lock_file lock(path, std::defer_lock, options);
+             return returned(lock.owns_lock());
+         }},
+        {"lock_file(path, 100ms, options)",
+         [](const fs::path& path, const lock_options& options) {
+             lock_file lock(path, 100ms, options);
+             return returned(lock.owns_lock());
+         }},
+    };
+    test_support::temp_dir dir;
+    // In an existing directory, the file must not be created; in a missing one, the template
+    // error must come first, which shows the template is checked before the path is used.
+    const std::vector<fs::path> paths = {dir / "lock", dir / "missing" / "lock"};
+    for (const bad_template& bad : bad_templates) {
+        for (const auto& [name, construct] : constructors) {
+            for (const fs::path& path : paths) {
+                BOOST_TEST_CONTEXT(name << " with template \"" << bad.text.substr(0, 20) << "\" on " << path)
+                {
+                    const tree_snapshot before = snapshot(dir.path());
+                    const outcome result =
+                        attempt([&, &construct = construct] { return construct(path, lock_options{bad.text}); });
+                    BOOST_TEST(result.type == type_name<std::invalid_argument>(),
+                               "expected invalid_argument, got " << result.type << ": " << result.what);
+                    for (const std::string& phrase : bad.phrases)
+                        BOOST_TEST(contains(result.what, phrase),
+                                   "\"" << phrase << "\" missing from what(): " << result.what.substr(0, 300));
+                    CHECK_UNCHANGED(before, snapshot(dir.path()));
+                }
+            }
+        }
+    }
+}
+
+// ---- Timeouts -------------------------------------------------------------------------------
+
+// Zero and negative durations, including the most negative one, which must not wrap around
+// into a huge wait when added to the clock.
+#define FOR_EACH_NON_POSITIVE_TIMEOUT(CHECK)                                                      \
+    CHECK(std::chrono::seconds(0));                                                               \
+    CHECK(std::chrono::nanoseconds(-1));                                                          \
+    CHECK(std::chrono::seconds(-5));                                                              \
+    CHECK(std::chrono::duration<double>(-0.5));                                                   \
+    CHECK(std::chrono::hours::min());                                                             \
+    CHECK(std::chrono::nanoseconds::min())
+
+BOOST_AUTO_TEST_CASE(zero_and_negative_timeouts_make_the_constructor_fail_at_once_with_lock_timeout)
+{
+    test_support::temp_dir dir;
+    const fs::path path = dir / "lock";
+    const std::string pid = std::to_string(::getpid());
+    lock_file holder(path);
+    const tree_snapshot before = snapshot(dir.path(), false);
+    {
+        const test_support::log_capture log; // also keeps the expected records off the console
+        const release_after watchdog(holder, test_support::patience);
+        // The intruder's template differs from the holder's, so a write would show in the file.
+#define CHECK_CONSTRUCTOR_FAILS_AT_ONCE(timeout)                                                  \
+    BOOST_TEST_CONTEXT(#timeout)                                                                  \
+    {                                                                                             \
+        const std::size_t records_before = log.records().size();                                  \
+        const auto start = steady_clock::now();                                                   \
+        const outcome result = attempt([&] {                                                      \
+            lock_file intruder(path, timeout, lock_options{"intruder"});                          \
+            return returned(intruder.owns_lock());                                                \
+        });                                                                                       \
+        const auto took = steady_clock::now() - start;                                            \
+        BOOST_TEST(result.type == type_name<exclusive_control::lock_timeout>(),                   \
+                   "expected lock_timeout, got " << result.type << ": " << result.what);          \
+        BOOST_TEST(result.path == path.string());                                                 \
+        BOOST_TEST(result.holder == pid);                                                         \
+        BOOST_TEST(contains(result.what, path.string()), result.what);                            \
+        BOOST_TEST(contains(result.what, "timeout"), result.what);                                \
+        BOOST_TEST((took < prompt),                                                               \
+                   "took " << std::chrono::duration<double>(took).count() << " s");               \
+        BOOST_TEST(log.records().size() == records_before + 1);                                   \
+    }
+        FOR_EACH_NON_POSITIVE_TIMEOUT(CHECK_CONSTRUCTOR_FAILS_AT_ONCE);
+#undef CHECK_CONSTRUCTOR_FAILS_AT_ONCE
+    }
+    BOOST_TEST(holder.owns_lock(), "the watchdog had to release the holder: some attempt waited");
+    CHECK_UNCHANGED(before, snapshot(dir.path(), false));
+    // The failed attempts opened the file; closing their descriptors must not have dropped the
+    // holder's fcntl lock (hazard 2).
+    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
+    BOOST_TEST(!test_support::flock_peer_can_lock(path));
+    holder.close();
+    BOOST_TEST(test_support::read_file(path) == " " + pid + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(zero_and_negative_try_lock_for_is_a_single_try_returning_false)
+{
+    test_support::temp_dir dir;
+    const fs::path path = dir / "lock";
+    const std::string pid = std::to_string(::getpid());
+    lock_file holder(path);
+    const tree_snapshot before = snapshot(dir.path(), false);
+    {
+        const test_support::log_capture log;
+        const release_after watchdog(holder, test_support::patience);
+        lock_file intruder(path, std::defer_lock, lock_options{"intruder"});
+#define CHECK_TRY_LOCK_FOR_FAILS_AT_ONCE(timeout)                                                 \
+    BOOST_TEST_CONTEXT(#timeout)                                                                  \
+    {                                                                                             \
+        const auto start = steady_clock::now();                                                   \
+        const outcome result = attempt([&] { return returned(intruder.try_lock_for(timeout)); }); \
+        const auto took = steady_clock::now() - start;                                            \
+        BOOST_TEST(result.type == nothing_thrown, result.what);                                   \
+        BOOST_TEST(result.what == returned(false));                                               \
+        BOOST_TEST((took < prompt),                                                               \
+                   "took " << std::chrono::duration<double>(took).count() << " s");               \
+    }
+        FOR_EACH_NON_POSITIVE_TIMEOUT(CHECK_TRY_LOCK_FOR_FAILS_AT_ONCE);
+#undef CHECK_TRY_LOCK_FOR_FAILS_AT_ONCE
+        // A deadline already past is the same single try.
+        BOOST_TEST(!intruder.try_lock_until(steady_clock::time_point::min()));
+        BOOST_TEST(!intruder.try_lock_until(std::chrono::system_clock::now() - 1h));
+        BOOST_TEST(log.records().empty(), "try_lock_for returning false must not log");
+    }
+    BOOST_TEST(holder.owns_lock(), "the watchdog had to release the holder: some attempt waited");
+    CHECK_UNCHANGED(before, snapshot(dir.path(), false));
+    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
+    BOOST_TEST(!test_support::flock_peer_can_lock(path));
+    holder.close();
+    BOOST_TEST(test_support::read_file(path) == " " + pid + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(maximal_timeouts_on_a_free_lock_take_it_at_once)
+{
+    test_support::temp_dir dir;
+    const fs::path path = dir / "lock";
+#define CHECK_TAKEN_AT_ONCE(expression)                                                           \
+    BOOST_TEST_CONTEXT(#expression)                                                               \
+    {                                                                                             \
+        const auto start = steady_clock::now();                                                   \
+        const outcome result = attempt([&] { return expression; });                               \
+        const auto took = steady_clock::now() - start;                                            \
+        BOOST_TEST(result.type == nothing_thrown, result.what);                                   \
+        BOOST_TEST(result.what == returned(true));                                                \
+        BOOST_TEST((took < prompt),                                                               \
+                   "took " << std::chrono::duration<double>(took).count() << " s");               \
+    }
+    lock_file lock(path, std::defer_lock);
+    auto try_for = [&](auto timeout) {
+        const bool locked = lock.try_lock_for(timeout);
+        lock.close();
+        return returned(locked);
+    };
+    auto try_until = [&](auto deadline) {
+        const bool locked = lock.try_lock_until(deadline);
+        lock.close();
+        return returned(locked);
+    };
+    auto construct = [&](auto timeout) {
+        lock_file constructed(path, timeout);
+        return returned(constructed.owns_lock());
+    };
+    CHECK_TAKEN_AT_ONCE(try_for(std::chrono::hours::max()));
+    CHECK_TAKEN_AT_ONCE(try_for(std::chrono::nanoseconds::max()));
+    CHECK_TAKEN_AT_ONCE(try_for(std::chrono::duration<double>::max()));
+    CHECK_TAKEN_AT_ONCE(try_until(steady_clock::time_point::max()));
+    CHECK_TAKEN_AT_ONCE(try_until(std::chrono::system_clock::time_point::max()));
+    CHECK_TAKEN_AT_ONCE(construct(std::chrono::hours::max()));
+#undef CHECK_TAKEN_AT_ONCE
+}
+
+BOOST_AUTO_TEST_CASE(maximal_try_lock_for_waits_for_a_held_lock_instead_of_failing_at_once)
+{
+    // On a free lock, a timeout that wrapped around into the past still succeeds at once; only
+    // a held lock tells "wait forever" from "already expired". In a child, so that a wait that
+    // never ends is killed instead of hanging the suite.
+    test_support::temp_dir dir;
+    const fs::path path = dir / "lock";
+    constexpr auto held_for = 300ms;
+    const fork_report child = run_in_fork_reporting([&](std::string& report) {
+        lock_file holder(path);
+        const release_after release(holder, held_for);
+        lock_file waiter(path, std::defer_lock);
+        const auto start = steady_clock::now();
+        const bool locked = waiter.try_lock_for(std::chrono::hours::max());
+        const auto took = steady_clock::now() - start;
+        report = returned(locked) + " after " +
+                 std::to_string(std::chrono::duration<double>(took).count()) + " s";
+        if (!locked)
+            return 1;
+        // The release was scheduled a little before `start`: allow for that, not for failing early.
+        return took < held_for - 50ms ? 2 : 0;
+    });
+    BOOST_TEST(child.status == 0, "child exit " << child.status << ": " << child.text);
+}

@@ -1,0 +1,106 @@
+// Hazard 3: peers in other processes, of both lock families, exclude us and we exclude them.
+#define BOOST_TEST_MODULE cross_process
+#include <boost/test/unit_test.hpp>
+
+#include <exclusive_control/exclusive_control.hpp>
+
+#include "child_process.hpp"
+#include "temp_dir.hpp"
+
+#include <unistd.h>
+
+namespace ec = exclusive_control;
+using test_support::child_process;
+using test_support::temp_dir;
+
+namespace {
+
+/// Asserts that this process cannot take the lock, and that the error names the holder.
+void require_busy_here(const std::filesystem::path& path, const std::string& expected_holder)
+{
+    try {
+        ec::lock_file lock(path);
+        BOOST_FAIL("locked a file another process holds");
+    } catch (const ec::lock_error& error) {
+        BOOST_TEST(error.holder() == expected_holder);
+    }
+}
+
+/// A holder releases when its standard input ends; afterwards the lock is ours to take.
+void release_and_relock(child_process& holder, const std::filesystem::path& path)
+{
+    holder.close_stdin();
+    BOOST_TEST(holder.wait() == 0);
+    ec::lock_file lock(path);
+    BOOST_TEST(lock.owns_lock());
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(lock_file_in_another_process_excludes_us_and_names_itself)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    child_process holder(test_support::lock_holder(), {"hold", path.string()});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    require_busy_here(path, std::to_string(holder.pid()));
+    release_and_relock(holder, path);
+}
+
+BOOST_AUTO_TEST_CASE(hostname_template_of_another_process_is_reported_whole)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    child_process holder(test_support::lock_holder(), {"hold", path.string(), "{pid};container-7"});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    require_busy_here(path, std::to_string(holder.pid()) + ";container-7");
+    release_and_relock(holder, path);
+}
+
+BOOST_AUTO_TEST_CASE(flock_peer_excludes_us)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    child_process holder("/usr/bin/flock", {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    require_busy_here(path, "UNKNOWN");
+    release_and_relock(holder, path);
+}
+
+BOOST_AUTO_TEST_CASE(fcntl_peer_excludes_us)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    test_support::write_file(path, " 4242\n"); // what a previous holder left
+    child_process holder(test_support::lock_holder(), {"fcntl-hold", path.string()});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    require_busy_here(path, "4242");
+    release_and_relock(holder, path);
+}
+
+BOOST_AUTO_TEST_CASE(we_exclude_peers_of_both_families_and_other_processes_of_ours)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    BOOST_TEST(!test_support::flock_peer_can_lock(path));
+    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
+    child_process other(test_support::lock_holder(), {"try", path.string()});
+    BOOST_TEST(other.read_line() == "busy " + std::to_string(::getpid()));
+    BOOST_TEST(other.wait() == 3);
+    lock.close();
+    BOOST_TEST(test_support::flock_peer_can_lock(path));
+    BOOST_TEST(test_support::fcntl_peer_can_lock(path));
+}
+
+BOOST_AUTO_TEST_CASE(holder_that_dies_leaves_the_lock_free)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    child_process holder(test_support::lock_holder(), {"hold", path.string()});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    holder.kill();
+    holder.wait();
+    ec::lock_file lock(path);
+    BOOST_TEST(lock.owns_lock());
+}
