@@ -9,10 +9,12 @@
 #include "detail/holder.hpp"
 #include "detail/posix_file.hpp"
 #include "detail/process_table.hpp"
+#include "detail/release_watch.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -41,88 +43,136 @@ void require_path(const fs::path& path)
                                    std::make_error_code(std::errc::invalid_argument));
 }
 
-/// One attempt. Returns the held lock, or nothing with `holder` filled in if someone else holds it.
-std::shared_ptr<held_file> try_acquire(const fs::path& path, const lock_options& options,
-                                       std::string& holder)
+/// Who stood in the way of the latest attempt.
+enum class blocker { this_process, another_process };
+
+/// The attempts of one call to take the lock.
+///
+/// Between attempts it keeps its descriptor open: closing it would wake every waiter that
+/// watches the file for closes (this one included), and would drop the fcntl lock if another
+/// thread of this process took the file meanwhile (hazard 2).
+class acquisition {
+public:
+    acquisition(const fs::path& path, const lock_options& options) : path_(path), options_(options) {}
+    ~acquisition() { drop_descriptor(); }
+    acquisition(const acquisition&) = delete;
+    acquisition& operator=(const acquisition&) = delete;
+
+    /// One attempt. Returns the held lock, or nothing with `holder()` and `blocked_by()` set.
+    std::shared_ptr<held_file> try_once();
+
+    const std::string& holder() const noexcept { return holder_; }
+    blocker blocked_by() const noexcept { return blocker_; }
+    const detail::file_identity& identity() const noexcept { return identity_; }
+    /// The descriptor kept between attempts, or -1.
+    int descriptor() const noexcept { return kept_ ? kept_->fd.get() : -1; }
+
+private:
+    std::shared_ptr<held_file> blocked(blocker by, std::string holder)
+    {
+        blocker_ = by;
+        holder_ = std::move(holder);
+        return nullptr;
+    }
+    void open_descriptor();
+    void drop_descriptor() noexcept;
+
+    const fs::path& path_;
+    const lock_options& options_;
+    std::optional<open_file> kept_;
+    detail::file_identity identity_{};
+    std::string holder_;
+    blocker blocker_ = blocker::another_process;
+};
+
+std::shared_ptr<held_file> acquisition::try_once()
 {
-    // Rendered before the file is touched, so a failure to read the host name changes nothing.
-    const std::string content =
-        options.write_content ? detail::content_template(options.content_template).render() : std::string();
     process_table& table = process_table::instance();
 
+    // A descriptor kept while waiting names the file as it was. If the path was deleted or
+    // replaced since, locking that file would exclude nobody: start again from the path.
+    if (kept_ && detail::identity_at(path_, options_.follow_symlinks) != std::optional(identity_))
+        drop_descriptor();
+
     // Hazard 2: if this process already holds the file under this name, opening a descriptor
-    // just to find out and then closing it would drop the lock. Look it up by name first.
-    if (table.may_hold_any()) {
-        if (const auto identity = detail::identity_at(path, options.follow_symlinks)) {
+    // just to find out and closing it again would drop the lock. Look it up by name first.
+    if (!kept_ && table.may_hold_any()) {
+        if (const auto identity = detail::identity_at(path_, options_.follow_symlinks)) {
             const auto guard = table.guard();
             if (const held_file* held = table.live_entry(*identity)) {
-                holder = detail::read_holder(held->file.fd.get());
-                return nullptr;
+                identity_ = *identity;
+                return blocked(blocker::this_process, detail::read_holder(held->file.fd.get()));
             }
         }
     }
+    if (!kept_)
+        open_descriptor();
+    const int fd = kept_->fd.get();
 
-    open_file file{detail::open_lock_descriptor(path, options), std::nullopt};
-    const struct stat status = detail::status_of(file.fd.get(), path);
-    const detail::file_identity identity{status.st_dev, status.st_ino};
-    if (!S_ISREG(status.st_mode))
-        detail::require_plain_file(status, path); // throws; never held, so safe to close
-
-    std::unique_lock<std::mutex> guard = table.guard();
-    auto contended = [&] {
-        guard.unlock();
-        holder = detail::read_holder(file.fd.get());
-        guard.lock();
-        table.close_or_defer(identity, std::move(file));
-        return nullptr;
-    };
+    const auto guard = table.guard();
     // Hazard 1: fcntl would let this process lock the file twice; the table says no. The
-    // descriptor just opened may name a file we hold (a race with the lookup above): it
-    // must stay open until that lock is released.
-    if (const held_file* held = table.live_entry(identity)) {
-        holder = detail::read_holder(held->file.fd.get());
-        table.close_or_defer(identity, std::move(file));
-        return nullptr;
-    }
-    try {
-        detail::require_plain_file(status, path);
-    } catch (...) {
-        table.close_or_defer(identity, std::move(file));
-        throw;
-    }
+    // descriptor may name a file we hold (a race with the lookup above): it stays open.
+    if (const held_file* held = table.live_entry(identity_))
+        return blocked(blocker::this_process, detail::read_holder(held->file.fd.get()));
 
     bool holds_flock = false;
     if (take_flock_too) {
-        const auto outcome = detail::try_flock(file.fd.get(), path);
+        const auto outcome = detail::try_flock(fd, path_);
         if (outcome == detail::flock_outcome::busy)
-            return contended();
+            return blocked(blocker::another_process, detail::read_holder(fd));
         holds_flock = outcome == detail::flock_outcome::taken;
     }
     try {
-        file.fcntl_lock = detail::try_fcntl_lock(file.fd.get(), identity, path);
+        if (!kept_->fcntl_lock)
+            kept_->fcntl_lock = detail::open_fcntl_lock(fd, identity_, path_);
+        bool locked = detail::try_fcntl_lock(*kept_->fcntl_lock, path_);
         // Where the file system implements flock with fcntl locks (Linux NFS and SMB), our own
         // flock is what blocks the fcntl half; there the fcntl lock alone excludes everyone.
-        if (!file.fcntl_lock && holds_flock && detail::flock_is_fcntl_on(file.fd.get())) {
-            detail::release_flock(file.fd.get());
+        if (!locked && holds_flock && detail::flock_is_fcntl_on(fd)) {
+            detail::release_flock(fd);
             holds_flock = false;
-            file.fcntl_lock = detail::try_fcntl_lock(file.fd.get(), identity, path);
+            locked = detail::try_fcntl_lock(*kept_->fcntl_lock, path_);
+        }
+        if (!locked) {
+            if (holds_flock)
+                detail::release_flock(fd);
+            return blocked(blocker::another_process, detail::read_holder(fd));
         }
     } catch (...) {
         if (holds_flock)
-            detail::release_flock(file.fd.get());
-        table.close_or_defer(identity, std::move(file));
+            detail::release_flock(fd);
         throw;
     }
-    if (!file.fcntl_lock) {
-        if (holds_flock)
-            detail::release_flock(file.fd.get());
-        return contended();
-    }
-
-    auto held = std::make_shared<held_file>(identity, ::getpid(), std::move(file), holds_flock);
+    auto held = std::make_shared<held_file>(identity_, ::getpid(), std::move(*kept_), holds_flock);
+    kept_.reset();
     table.insert(held);
-    guard.unlock();
     return held;
+}
+
+void acquisition::open_descriptor()
+{
+    open_file file{detail::open_lock_descriptor(path_, options_), std::nullopt};
+    const struct stat status = detail::status_of(file.fd.get(), path_);
+    identity_ = detail::file_identity{status.st_dev, status.st_ino};
+    kept_ = std::move(file);
+    // A file of another type is never one this process holds, but a regular file with a
+    // second name may be: dropping goes through the table.
+    try {
+        detail::require_plain_file(status, path_);
+    } catch (...) {
+        drop_descriptor();
+        throw;
+    }
+}
+
+void acquisition::drop_descriptor() noexcept
+{
+    if (!kept_)
+        return;
+    process_table& table = process_table::instance();
+    const auto guard = table.guard();
+    table.close_or_defer(identity_, std::move(*kept_));
+    kept_.reset();
 }
 
 void release(held_file& held) noexcept
@@ -155,20 +205,28 @@ void release(held_file& held) noexcept
 
 /// Takes the lock and writes the holder's content, retrying until `deadline`. Returns nothing,
 /// with the latest holder in `holder`, if the lock was still held elsewhere at the deadline.
+///
+/// Waiting never spins: a holder in this process wakes us through the process table when it
+/// releases; a holder elsewhere is watched for closes (release_watch) with a fallback poll for
+/// releases that close nothing; where no watch is possible, a back-off poll.
 std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_options& options,
                                          std::chrono::steady_clock::time_point deadline,
                                          std::string& holder)
 {
     using namespace std::chrono;
-    // A simple bounded back-off: the first retries come soon, then one every 50 ms at most.
-    auto pause = milliseconds(1);
+    constexpr auto fallback_poll = milliseconds(50);
+    // Rendered before the file is touched, so a failure to read the host name changes nothing.
+    const std::string content =
+        options.write_content ? detail::content_template(options.content_template).render() : std::string();
+    acquisition attempt(path, options);
+    detail::release_watch watch;
+    std::optional<detail::file_identity> watched;
+    auto back_off = milliseconds(1);
     for (;;) {
-        if (std::shared_ptr<held_file> held = try_acquire(path, options, holder)) {
+        if (std::shared_ptr<held_file> held = attempt.try_once()) {
             if (options.write_content) {
                 try {
-                    detail::write_content(held->file.fd.get(),
-                                          detail::content_template(options.content_template).render(),
-                                          path);
+                    detail::write_content(held->file.fd.get(), content, path);
                 } catch (...) {
                     release(*held);
                     throw;
@@ -176,11 +234,29 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
             }
             return held;
         }
+        holder = attempt.holder();
         const auto now = steady_clock::now();
         if (!(now < deadline))
             return nullptr;
-        std::this_thread::sleep_for(std::min<steady_clock::duration>(pause, deadline - now));
-        pause = std::min<milliseconds>(pause * 2, milliseconds(50));
+        if (attempt.blocked_by() == blocker::this_process) {
+            process_table& table = process_table::instance();
+            auto guard = table.guard();
+            table.wait_for_release(guard, attempt.identity(), deadline);
+            continue;
+        }
+        if (watched != attempt.identity()) {
+            watched.reset();
+            if (watch.watch(attempt.descriptor())) {
+                watched = attempt.identity();
+                continue; // a release just before the watch began raised no event: look again
+            }
+        }
+        if (watched) {
+            watch.wait_until(std::min(deadline, now + fallback_poll));
+        } else {
+            std::this_thread::sleep_for(std::min<steady_clock::duration>(back_off, deadline - now));
+            back_off = std::min<milliseconds>(back_off * 2, fallback_poll);
+        }
     }
 }
 

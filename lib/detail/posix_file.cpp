@@ -149,37 +149,40 @@ bool flock_is_fcntl_on(int fd) noexcept
 #endif
 }
 
-std::optional<boost::interprocess::file_lock> try_fcntl_lock(int fd, const file_identity& identity,
-                                                             const fs::path& path)
+boost::interprocess::file_lock open_fcntl_lock(int fd, const file_identity& identity, const fs::path& path)
 {
     // file_lock opens its file again by name. /proc/self/fd/N names exactly the inode we
     // opened, even if the path was renamed or replaced since; elsewhere the path is all we have,
-    // and the identity check below catches a replacement.
+    // and the identity check below catches a replacement. Test: test_in_process.cpp.
 #if defined(__linux__)
     const std::string name = "/proc/self/fd/" + std::to_string(fd);
 #else
     const std::string name = path.string();
 #endif
-    std::optional<boost::interprocess::file_lock> lock;
+    boost::interprocess::file_lock lock;
     try {
-        lock.emplace(name.c_str());
+        boost::interprocess::file_lock opened(name.c_str());
+        lock.swap(opened);
     } catch (const boost::interprocess::interprocess_exception& error) {
         fail("cannot open lock file for fcntl locking", path, error.get_native_error());
     }
-    const int lock_fd = native_handle(*lock);
+    const int lock_fd = native_handle(lock);
     ::fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
     struct stat status;
     if (::fstat(lock_fd, &status) != 0)
         fail("cannot stat lock file", path, errno);
     if (!(file_identity{status.st_dev, status.st_ino} == identity))
         fail("lock file was replaced while it was being locked", path, ESTALE);
+    return lock;
+}
+
+bool try_fcntl_lock(boost::interprocess::file_lock& lock, const fs::path& path)
+{
     try {
-        if (!lock->try_lock())
-            return std::nullopt;
+        return lock.try_lock();
     } catch (const boost::interprocess::interprocess_exception& error) {
         fail("cannot fcntl-lock lock file", path, error.get_native_error());
     }
-    return lock;
 }
 
 void write_content(int fd, const std::string& content, const fs::path& path)

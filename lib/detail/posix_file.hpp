@@ -29,6 +29,7 @@ struct file_identity {
     {
         return a.device == b.device && a.inode == b.inode;
     }
+    friend bool operator!=(const file_identity& a, const file_identity& b) noexcept { return !(a == b); }
 };
 
 /// Owns one POSIX descriptor.
@@ -78,12 +79,14 @@ void release_flock(int fd) noexcept;
 /// both families from one process conflicts with itself.
 bool flock_is_fcntl_on(int fd) noexcept;
 
-/// Opens a `file_lock` on exactly the inode behind `fd` (hazard 5), marks its descriptor
-/// close-on-exec (hazard 4) and tries to lock it.
-/// Returns: the locked `file_lock`, or nothing if another process holds an fcntl lock.
+/// Opens a `file_lock` on exactly the inode behind `fd` (hazard 5) and marks its descriptor
+/// close-on-exec (hazard 4). Throws: `std::filesystem::filesystem_error`.
+boost::interprocess::file_lock open_fcntl_lock(int fd, const file_identity& identity,
+                                               const std::filesystem::path& path);
+
+/// Returns: whether the fcntl lock was taken; false if another process holds one.
 /// Throws: `std::filesystem::filesystem_error`.
-std::optional<boost::interprocess::file_lock> try_fcntl_lock(int fd, const file_identity& identity,
-                                                             const std::filesystem::path& path);
+bool try_fcntl_lock(boost::interprocess::file_lock& lock, const std::filesystem::path& path);
 
 /// Writes `" " + content + "\n"` at offset 0 and truncates what followed.
 void write_content(int fd, const std::string& content, const std::filesystem::path& path);

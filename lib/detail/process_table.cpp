@@ -47,6 +47,7 @@ void process_table::erase(const held_file& held)
     if (found != held_.end() && found->second.get() == &held) {
         held_.erase(found);
         entries_.fetch_sub(1, std::memory_order_release);
+        released_.notify_all();
     }
 }
 
@@ -54,6 +55,17 @@ void process_table::close_or_defer(const file_identity& identity, open_file file
 {
     if (held_file* holder = live_entry(identity))
         holder->deferred.push_back(std::move(file));
+}
+
+bool process_table::wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,
+                                     std::chrono::steady_clock::time_point deadline)
+{
+    const auto released = [&] { return live_entry(identity) == nullptr; };
+    if (deadline == std::chrono::steady_clock::time_point::max()) {
+        released_.wait(guard, released);
+        return true;
+    }
+    return released_.wait_until(guard, deadline, released);
 }
 
 } // namespace detail

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,10 +63,16 @@ public:
     /// Closes `file`, unless this process holds its inode: then it is kept open until release.
     void close_or_defer(const file_identity& identity, open_file file);
 
+    /// Waits, without touching the file, until this process no longer holds `identity` or
+    /// `deadline` passes. `guard` must hold the table's mutex. Returns whether it was released.
+    bool wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,
+                          std::chrono::steady_clock::time_point deadline);
+
 private:
     process_table();
 
     std::mutex mutex_;
+    std::condition_variable released_;
     std::map<file_identity, std::shared_ptr<held_file>> held_;
     std::atomic<std::size_t> entries_{0};
 };

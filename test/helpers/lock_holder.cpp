@@ -2,6 +2,7 @@
 //   hold PATH [TEMPLATE]   take the lock with lock_file, print "locked", release at end of stdin
 //   try PATH               lock_file once: print "acquired" (exit 0) or "busy HOLDER" (exit 3)
 //   wait PATH MS           lock_file with a timeout: "acquired" (0) or "timeout HOLDER" (4)
+//   wait-hold PATH MS      wait up to MS for the lock; "acquired", then release at end of stdin
 //   hold-exec PATH         hold, start `sleep 60`, print "locked CHILD_PID", release at end of stdin
 //   fcntl-hold PATH        plain fcntl(F_SETLK) write lock, print "locked", release at end of stdin
 //   fcntl-try PATH         plain fcntl(F_SETLK) attempt: exit 0 if it would succeed, 3 if busy
@@ -105,6 +106,12 @@ int main(int argc, char** argv)
         if (mode == "wait" && argc > 3) {
             exclusive_control::lock_file lock(path, std::chrono::milliseconds(std::stoi(argv[3])));
             std::cout << "acquired" << std::endl;
+            return 0;
+        }
+        if (mode == "wait-hold" && argc > 3) {
+            exclusive_control::lock_file lock(path, std::chrono::milliseconds(std::stoi(argv[3])));
+            std::cout << "acquired" << std::endl;
+            wait_for_end_of_input();
             return 0;
         }
         if (mode == "fcntl-hold" || mode == "fcntl-try")

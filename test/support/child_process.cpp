@@ -62,6 +62,13 @@ child_process::~child_process()
 
 std::string child_process::read_line(std::chrono::milliseconds timeout)
 {
+    if (std::optional<std::string> line = try_read_line(timeout))
+        return *line;
+    throw std::runtime_error("child " + std::to_string(pid()) + " wrote no line in time");
+}
+
+std::optional<std::string> child_process::try_read_line(std::chrono::milliseconds timeout)
+{
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         const auto newline = buffered_.find('\n');
@@ -73,7 +80,7 @@ std::string child_process::read_line(std::chrono::milliseconds timeout)
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0)
-            throw std::runtime_error("child " + std::to_string(pid()) + " wrote no line in time");
+            return std::nullopt;
         pollfd ready{from_child_.native_source(), POLLIN, 0};
         if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
             continue;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ public:
 
     /// The next line the child writes, without the newline. Throws after `timeout`.
     std::string read_line(std::chrono::milliseconds timeout = patience);
+    /// The next line if the child writes one within `timeout`.
+    std::optional<std::string> try_read_line(std::chrono::milliseconds timeout);
     /// Closes the child's standard input: the helpers release their lock and exit on it.
     void close_stdin();
     /// The child's exit code. Kills it and throws after `timeout`.
