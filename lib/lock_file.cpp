@@ -24,7 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::held_file;
-using detail::open_file;
+using detail::unique_fd;
 using detail::process_table;
 
 // On Linux the flock and fcntl families are independent, so a peer using either one is only
@@ -65,7 +65,7 @@ public:
     blocker blocked_by() const noexcept { return blocker_; }
     const detail::file_identity& identity() const noexcept { return identity_; }
     /// The descriptor kept between attempts, or -1.
-    int descriptor() const noexcept { return kept_ ? kept_->fd.get() : -1; }
+    int descriptor() const noexcept { return kept_ ? kept_->get() : -1; }
 
 private:
     std::shared_ptr<held_file> blocked(blocker by, std::string holder)
@@ -79,7 +79,7 @@ private:
 
     const fs::path& path_;
     const lock_options& options_;
-    std::optional<open_file> kept_;
+    std::optional<unique_fd> kept_;
     detail::file_identity identity_{};
     std::string holder_;
     blocker blocker_ = blocker::another_process;
@@ -101,19 +101,19 @@ std::shared_ptr<held_file> acquisition::try_once()
             const auto guard = table.guard();
             if (const held_file* held = table.live_entry(*identity)) {
                 identity_ = *identity;
-                return blocked(blocker::this_process, detail::read_holder(held->file.fd.get()));
+                return blocked(blocker::this_process, detail::read_holder(held->fd.get()));
             }
         }
     }
     if (!kept_)
         open_descriptor();
-    const int fd = kept_->fd.get();
+    const int fd = kept_->get();
 
     const auto guard = table.guard();
     // Hazard 1: fcntl would let this process lock the file twice; the table says no. The
     // descriptor may name a file we hold (a race with the lookup above): it stays open.
     if (const held_file* held = table.live_entry(identity_))
-        return blocked(blocker::this_process, detail::read_holder(held->file.fd.get()));
+        return blocked(blocker::this_process, detail::read_holder(held->fd.get()));
 
     bool holds_flock = false;
     if (take_flock_too) {
@@ -123,15 +123,13 @@ std::shared_ptr<held_file> acquisition::try_once()
         holds_flock = outcome == detail::flock_outcome::taken;
     }
     try {
-        if (!kept_->fcntl_lock)
-            kept_->fcntl_lock = detail::open_fcntl_lock(fd, identity_, path_);
-        bool locked = detail::try_fcntl_lock(*kept_->fcntl_lock, path_);
+        bool locked = detail::try_fcntl_lock(fd, path_);
         // Where the file system implements flock with fcntl locks (Linux NFS and SMB), our own
         // flock is what blocks the fcntl half; there the fcntl lock alone excludes everyone.
         if (!locked && holds_flock && detail::flock_is_fcntl_on(fd)) {
             detail::release_flock(fd);
             holds_flock = false;
-            locked = detail::try_fcntl_lock(*kept_->fcntl_lock, path_);
+            locked = detail::try_fcntl_lock(fd, path_);
         }
         if (!locked) {
             if (holds_flock)
@@ -151,10 +149,10 @@ std::shared_ptr<held_file> acquisition::try_once()
 
 void acquisition::open_descriptor()
 {
-    open_file file{detail::open_lock_descriptor(path_, options_), std::nullopt};
-    const struct stat status = detail::status_of(file.fd.get(), path_);
+    unique_fd fd = detail::open_lock_descriptor(path_, options_);
+    const struct stat status = detail::status_of(fd.get(), path_);
     identity_ = detail::file_identity{status.st_dev, status.st_ino};
-    kept_ = std::move(file);
+    kept_ = std::move(fd);
     // A file of another type is never one this process holds, but a regular file with a
     // second name may be: dropping goes through the table.
     try {
@@ -184,22 +182,17 @@ void release(held_file& held) noexcept
         // Hazard 4: a forked child's copy. Unlocking would release the flock the child shares
         // with its parent; closing is all the child may do, and only if it does not hold the
         // file itself. Test: test_fork.cpp.
-        table.close_or_defer(held.identity, std::move(held.file));
-        for (open_file& file : held.deferred)
-            table.close_or_defer(held.identity, std::move(file));
+        table.close_or_defer(held.identity, std::move(held.fd));
+        for (unique_fd& fd : held.deferred)
+            table.close_or_defer(held.identity, std::move(fd));
         held.deferred.clear();
         return;
     }
-    try {
-        if (held.file.fcntl_lock)
-            held.file.fcntl_lock->unlock();
-    } catch (...) {
-        // Closing the descriptors below drops the fcntl lock anyway.
-    }
+    detail::release_fcntl_lock(held.fd.get());
     if (held.holds_flock)
-        detail::release_flock(held.file.fd.get());
+        detail::release_flock(held.fd.get());
     // Under the table's mutex, so no other thread can take the file between these closes.
-    held.file = open_file{};
+    held.fd = unique_fd{};
     held.deferred.clear();
 }
 
@@ -220,13 +213,14 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
         options.write_content ? detail::content_template(options.content_template).render() : std::string();
     acquisition attempt(path, options);
     detail::release_watch watch;
-    std::optional<detail::file_identity> watched;
+    bool watching = false;
+    detail::file_identity watched{};
     auto back_off = milliseconds(1);
     for (;;) {
         if (std::shared_ptr<held_file> held = attempt.try_once()) {
             if (options.write_content) {
                 try {
-                    detail::write_content(held->file.fd.get(), content, path);
+                    detail::write_content(held->fd.get(), content, path);
                 } catch (...) {
                     release(*held);
                     throw;
@@ -244,14 +238,13 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
             table.wait_for_release(guard, attempt.identity(), deadline);
             continue;
         }
-        if (watched != attempt.identity()) {
-            watched.reset();
-            if (watch.watch(attempt.descriptor())) {
-                watched = attempt.identity();
+        if (!watching || watched != attempt.identity()) {
+            watching = watch.watch(attempt.descriptor());
+            watched = attempt.identity();
+            if (watching)
                 continue; // a release just before the watch began raised no event: look again
-            }
         }
-        if (watched) {
+        if (watching) {
             watch.wait_until(std::min(deadline, now + fallback_poll));
         } else {
             std::this_thread::sleep_for(std::min<steady_clock::duration>(back_off, deadline - now));

@@ -7,20 +7,27 @@
 namespace exclusive_control {
 namespace detail {
 
-/// The descriptor `boost::interprocess::file_lock` opened for itself.
+/// A `boost::interprocess::file_lock` that locks through a descriptor we opened.
 ///
-/// Boost keeps it private and opens it without O_CLOEXEC, yet we must mark it close-on-exec
-/// (hazard 4) and check that it names the inode we opened (hazard 5). The standard lets an
-/// explicit instantiation name a private member ([temp.spec.general]/6); should Boost rename
-/// the member, this stops compiling instead of misbehaving.
-boost::interprocess::file_handle_t native_handle(const boost::interprocess::file_lock& lock) noexcept;
+/// Left to itself, file_lock opens its file again by name: without O_CLOEXEC (hazard 4),
+/// following symlinks, and possibly reaching another file if the path was replaced since we
+/// opened it (hazard 5). Its fcntl locks belong to the process and the inode, not to the
+/// descriptor, so lending it ours gives the same locks with none of those hazards and without
+/// a second open. file_lock keeps its descriptor private; the standard lets an explicit
+/// instantiation name a private member ([temp.spec.general]/6), and should Boost rename the
+/// member this stops compiling rather than misbehaving. The descriptor stays ours: it is taken
+/// back before file_lock's destructor could close it.
+class borrowed_file_lock {
+public:
+    explicit borrowed_file_lock(boost::interprocess::file_handle_t fd) noexcept;
+    ~borrowed_file_lock();
+    borrowed_file_lock(const borrowed_file_lock&) = delete;
+    borrowed_file_lock& operator=(const borrowed_file_lock&) = delete;
 
-template <boost::interprocess::file_handle_t boost::interprocess::file_lock::*Member>
-struct file_lock_handle_access {
-    friend boost::interprocess::file_handle_t native_handle(const boost::interprocess::file_lock& lock) noexcept
-    {
-        return lock.*Member;
-    }
+    boost::interprocess::file_lock& get() noexcept { return lock_; }
+
+private:
+    boost::interprocess::file_lock lock_;
 };
 
 } // namespace detail

@@ -18,8 +18,6 @@
 namespace exclusive_control {
 namespace detail {
 
-template struct file_lock_handle_access<&boost::interprocess::file_lock::m_file_hnd>;
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -149,39 +147,23 @@ bool flock_is_fcntl_on(int fd) noexcept
 #endif
 }
 
-boost::interprocess::file_lock open_fcntl_lock(int fd, const file_identity& identity, const fs::path& path)
+bool try_fcntl_lock(int fd, const fs::path& path)
 {
-    // file_lock opens its file again by name. /proc/self/fd/N names exactly the inode we
-    // opened, even if the path was renamed or replaced since; elsewhere the path is all we have,
-    // and the identity check below catches a replacement. Test: test_in_process.cpp.
-#if defined(__linux__)
-    const std::string name = "/proc/self/fd/" + std::to_string(fd);
-#else
-    const std::string name = path.string();
-#endif
-    boost::interprocess::file_lock lock;
+    borrowed_file_lock lock(fd);
     try {
-        boost::interprocess::file_lock opened(name.c_str());
-        lock.swap(opened);
-    } catch (const boost::interprocess::interprocess_exception& error) {
-        fail("cannot open lock file for fcntl locking", path, error.get_native_error());
-    }
-    const int lock_fd = native_handle(lock);
-    ::fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
-    struct stat status;
-    if (::fstat(lock_fd, &status) != 0)
-        fail("cannot stat lock file", path, errno);
-    if (!(file_identity{status.st_dev, status.st_ino} == identity))
-        fail("lock file was replaced while it was being locked", path, ESTALE);
-    return lock;
-}
-
-bool try_fcntl_lock(boost::interprocess::file_lock& lock, const fs::path& path)
-{
-    try {
-        return lock.try_lock();
+        return lock.get().try_lock();
     } catch (const boost::interprocess::interprocess_exception& error) {
         fail("cannot fcntl-lock lock file", path, error.get_native_error());
+    }
+}
+
+void release_fcntl_lock(int fd) noexcept
+{
+    borrowed_file_lock lock(fd);
+    try {
+        lock.get().unlock();
+    } catch (const boost::interprocess::interprocess_exception&) {
+        // Only for a bad descriptor; closing it, which follows, drops the lock in any case.
     }
 }
 

@@ -4,8 +4,6 @@
 
 #include <exclusive_control/lock_options.hpp>
 
-#include <boost/interprocess/sync/file_lock.hpp>
-
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -46,15 +44,6 @@ private:
     int fd_ = -1;
 };
 
-/// Every descriptor one acquisition opened on the lock file: ours (flock, content) and, once
-/// the fcntl half is taken, the one `boost::interprocess::file_lock` opened for itself.
-/// Destroying it closes them, which drops this process's fcntl locks on the file: only the
-/// in-process table decides when that is safe (hazard 2).
-struct open_file {
-    unique_fd fd;
-    std::optional<boost::interprocess::file_lock> fcntl_lock;
-};
-
 /// Opens (creating if missing, never truncating) the lock file for reading and writing,
 /// close-on-exec, without following a final symlink unless asked, without blocking on a FIFO.
 /// Throws: `std::filesystem::filesystem_error` naming the path and the reason.
@@ -79,14 +68,11 @@ void release_flock(int fd) noexcept;
 /// both families from one process conflicts with itself.
 bool flock_is_fcntl_on(int fd) noexcept;
 
-/// Opens a `file_lock` on exactly the inode behind `fd` (hazard 5) and marks its descriptor
-/// close-on-exec (hazard 4). Throws: `std::filesystem::filesystem_error`.
-boost::interprocess::file_lock open_fcntl_lock(int fd, const file_identity& identity,
-                                               const std::filesystem::path& path);
-
-/// Returns: whether the fcntl lock was taken; false if another process holds one.
+/// Takes the fcntl half through `boost::interprocess::file_lock` on our descriptor.
+/// Returns: whether it was taken; false if another process holds an fcntl lock on the file.
 /// Throws: `std::filesystem::filesystem_error`.
-bool try_fcntl_lock(boost::interprocess::file_lock& lock, const std::filesystem::path& path);
+bool try_fcntl_lock(int fd, const std::filesystem::path& path);
+void release_fcntl_lock(int fd) noexcept;
 
 /// Writes `" " + content + "\n"` at offset 0 and truncates what followed.
 void write_content(int fd, const std::string& content, const std::filesystem::path& path);

@@ -51,10 +51,10 @@ void process_table::erase(const held_file& held)
     }
 }
 
-void process_table::close_or_defer(const file_identity& identity, open_file file)
+void process_table::close_or_defer(const file_identity& identity, unique_fd fd)
 {
     if (held_file* holder = live_entry(identity))
-        holder->deferred.push_back(std::move(file));
+        holder->deferred.push_back(std::move(fd));
 }
 
 bool process_table::wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,

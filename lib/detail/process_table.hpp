@@ -20,8 +20,8 @@ namespace detail {
 /// A lock this process took: shared by the `lock_file` that owns it and the process table.
 class held_file {
 public:
-    held_file(file_identity identity, pid_t owner, open_file file, bool holds_flock)
-        : identity(identity), owner(owner), file(std::move(file)), holds_flock(holds_flock)
+    held_file(file_identity identity, pid_t owner, unique_fd fd, bool holds_flock)
+        : identity(identity), owner(owner), fd(std::move(fd)), holds_flock(holds_flock)
     {
     }
 
@@ -29,11 +29,12 @@ public:
     /// The process that took the lock. After fork() the child has a copy of this record, but
     /// not the fcntl lock, and shares the flock with its parent (hazard 4).
     const pid_t owner;
-    open_file file;
+    /// The descriptor both lock families were taken through, and the content written.
+    unique_fd fd;
     const bool holds_flock;
     /// Descriptors of this inode that this process opened while holding it: closing them now
     /// would drop the fcntl lock (hazard 2), so they close when the lock is released.
-    std::vector<open_file> deferred;
+    std::vector<unique_fd> deferred;
 };
 
 /// The locks held by this process, keyed by inode.
@@ -60,8 +61,8 @@ public:
     held_file* live_entry(const file_identity& identity) const;
     void insert(std::shared_ptr<held_file> held);
     void erase(const held_file& held);
-    /// Closes `file`, unless this process holds its inode: then it is kept open until release.
-    void close_or_defer(const file_identity& identity, open_file file);
+    /// Closes `fd`, unless this process holds its inode: then it is kept open until release.
+    void close_or_defer(const file_identity& identity, unique_fd fd);
 
     /// Waits, without touching the file, until this process no longer holds `identity` or
     /// `deadline` passes. `guard` must hold the table's mutex. Returns whether it was released.
