@@ -11,7 +11,6 @@
 #include "detail/process_table.hpp"
 #include "detail/release_watch.hpp"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <optional>
@@ -141,7 +140,7 @@ std::shared_ptr<held_file> acquisition::try_once()
             detail::release_flock(fd);
         throw;
     }
-    auto held = std::make_shared<held_file>(identity_, ::getpid(), std::move(*kept_), holds_flock);
+    auto held = std::make_shared<held_file>(identity_, std::move(*kept_), holds_flock);
     kept_.reset();
     table.insert(held);
     return held;
@@ -178,16 +177,10 @@ void release(held_file& held) noexcept
     process_table& table = process_table::instance();
     const auto guard = table.guard();
     table.erase(held);
-    if (held.owner != ::getpid()) {
-        // Hazard 4: a forked child's copy. Unlocking would release the flock the child shares
-        // with its parent; closing is all the child may do, and only if it does not hold the
-        // file itself. Test: test_fork.cpp.
-        table.close_or_defer(held.identity, std::move(held.fd));
-        for (unique_fd& fd : held.deferred)
-            table.close_or_defer(held.identity, std::move(fd));
-        held.deferred.clear();
+    // Hazard 4: a forked child's copy. The fork handler already closed the child's copies of
+    // the descriptors; unlocking would release the flock the child shared with its parent.
+    if (held.orphaned)
         return;
-    }
     detail::release_fcntl_lock(held.fd.get());
     if (held.holds_flock)
         detail::release_flock(held.fd.get());
@@ -328,7 +321,7 @@ void lock_file::unlock()
 
 bool lock_file::owns_lock() const noexcept
 {
-    return held_ && held_->owner == ::getpid();
+    return held_ && !held_->orphaned;
 }
 
 bool lock_file::try_lock_until_steady(std::chrono::steady_clock::time_point deadline)

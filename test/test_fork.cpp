@@ -8,6 +8,7 @@
 #include "child_process.hpp"
 #include "temp_dir.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -111,6 +112,65 @@ BOOST_AUTO_TEST_CASE(child_can_reuse_its_inherited_object_after_the_parent_relea
     std::this_thread::sleep_for(200ms);
     lock.close();
     BOOST_TEST(test_support::wait_for_pid(child) == 0);
+}
+
+// A prefork master that dies must not lock its workers out: their copies of its descriptors
+// would otherwise keep its flock alive.
+BOOST_AUTO_TEST_CASE(child_can_take_the_lock_once_its_forking_parent_died)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    int result[2];
+    BOOST_TEST_REQUIRE(::pipe(result) == 0);
+    const int master_status = run_in_fork([&]() -> int {
+        ec::lock_file lock(path);
+        const pid_t master = ::getpid();
+        if (::fork() == 0) { // the worker
+            while (::getppid() == master)
+                std::this_thread::sleep_for(1ms);
+            const char got = ec::lock_file(path, std::defer_lock).try_lock_for(5s) ? 'y' : 'n';
+            (void)!::write(result[1], &got, 1);
+            ::_exit(0);
+        }
+        ::_exit(0); // dies holding the lock
+    });
+    BOOST_TEST(master_status == 0);
+    ::close(result[1]);
+    pollfd ready{result[0], POLLIN, 0};
+    BOOST_TEST_REQUIRE(::poll(&ready, 1, 10'000) == 1);
+    char got = 0;
+    BOOST_TEST(::read(result[0], &got, 1) == 1);
+    ::close(result[0]);
+    BOOST_TEST(got == 'y');
+}
+
+// Threads waiting inside the library when another thread forks do not exist in the child; the
+// child must still be able to wait and release.
+BOOST_AUTO_TEST_CASE(fork_while_a_thread_waits_leaves_the_child_able_to_wait)
+{
+    temp_dir dir;
+    ec::lock_file held(dir / "parent");
+    std::thread parent_waiter([&] { ec::lock_file(dir / "parent", std::defer_lock).try_lock_for(3s); });
+    std::this_thread::sleep_for(100ms); // the waiter is now blocked on the library's wake-up
+    int status = -1; // stays so if the child hangs and is killed
+    try {
+        status = run_in_fork(
+        [&] {
+            for (int round = 0; round < 3; ++round) {
+                ec::lock_file mine(dir / "child");
+                std::thread child_waiter([&] { ec::lock_file(dir / "child", std::defer_lock).try_lock_for(1s); });
+                std::this_thread::sleep_for(50ms);
+                mine.close(); // wakes child_waiter; must not block on the parent's waiter
+                child_waiter.join();
+            }
+            return 0;
+        },
+        5s);
+    } catch (const std::exception&) {
+    }
+    held.close();
+    parent_waiter.join();
+    BOOST_TEST(status == 0);
 }
 
 // Forking while another thread is inside the library must not leave the child's copy of the

@@ -98,6 +98,21 @@ BOOST_AUTO_TEST_CASE(deadline_in_the_past_is_a_single_try)
     BOOST_TEST((steady_clock::now() - started < slack));
 }
 
+BOOST_AUTO_TEST_CASE(coarse_far_deadline_waits_instead_of_overflowing)
+{
+    temp_dir dir;
+    ec::lock_file holder(dir / "lock");
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(100ms);
+        holder.close();
+    });
+    ec::lock_file lock(dir / "lock", std::defer_lock);
+    const bool acquired =
+        lock.try_lock_until(std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>::max());
+    releaser.join();
+    BOOST_TEST(acquired);
+}
+
 BOOST_AUTO_TEST_CASE(huge_timeout_does_not_overflow)
 {
     temp_dir dir;

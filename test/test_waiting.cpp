@@ -129,6 +129,38 @@ BOOST_AUTO_TEST_CASE(each_release_lets_exactly_one_waiting_process_in)
     }
 }
 
+namespace {
+
+int inotify_instances_of_this_process()
+{
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ignored;
+        if (std::filesystem::read_symlink(entry.path(), ignored) == "anon_inode:inotify")
+            ++count;
+    }
+    return count;
+}
+
+} // namespace
+
+// Inotify instances are limited per user (often 128): threads that once waited must not keep one
+// each, or the library would starve other programs of the same user.
+BOOST_AUTO_TEST_CASE(finished_waits_keep_only_a_few_inotify_instances)
+{
+    temp_dir dir;
+    child_process holder(test_support::lock_holder(), {"hold", (dir / "lock").string()});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 16; ++i)
+        threads.emplace_back([&] { ec::lock_file(dir / "lock", std::defer_lock).try_lock_for(50ms); });
+    for (auto& thread : threads)
+        thread.join();
+    BOOST_TEST(inotify_instances_of_this_process() <= 4);
+    holder.close_stdin();
+    BOOST_TEST(holder.wait() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(each_release_lets_exactly_one_waiting_thread_in)
 {
     temp_dir dir;

@@ -96,16 +96,22 @@ public:
         return try_lock_until_steady(detail::deadline_after(timeout));
     }
 
-    /// As `try_lock_for`, until `deadline` on `Clock`. A clock that can be set (such as
-    /// `system_clock`) is re-read, so the wait ends by that clock's reading.
+    /// As `try_lock_for`, until `deadline` on `Clock`. The wait is measured on the steady
+    /// clock; a clock that can be set (such as `system_clock`) is read again when that wait
+    /// ends, and the wait goes on if that clock has not reached `deadline` yet. A jump forward
+    /// of such a clock does not cut a wait short, as with `std::condition_variable`.
     template <class Clock, class Duration>
     bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline)
     {
         for (;;) {
-            const auto now = Clock::now();
-            if (!(now < deadline))
+            // In long double: a coarse deadline such as time_point<system_clock, seconds>::max()
+            // would overflow when converted to the clock's nanoseconds.
+            const std::chrono::duration<long double> left =
+                std::chrono::duration<long double>(deadline.time_since_epoch()) -
+                std::chrono::duration<long double>(Clock::now().time_since_epoch());
+            if (!(left > left.zero()))
                 return try_lock();
-            if (try_lock_until_steady(detail::deadline_after(deadline - now)))
+            if (try_lock_until_steady(detail::deadline_after(left)))
                 return true;
         }
     }

@@ -39,6 +39,8 @@ public:
     unique_fd& operator=(unique_fd&& other) noexcept;
     ~unique_fd();
     int get() const noexcept { return fd_; }
+    /// Gives up ownership without closing.
+    int release() noexcept { return std::exchange(fd_, -1); }
 
 private:
     int fd_ = -1;

@@ -2,7 +2,8 @@
 #include "process_table.hpp"
 
 #include <pthread.h>
-#include <unistd.h>
+
+#include <new>
 
 namespace exclusive_control {
 namespace detail {
@@ -20,24 +21,43 @@ process_table::process_table()
     // A fork() while another thread holds the mutex would leave the child's copy locked for
     // ever; hold it across fork() so the child starts with it free.
     ::pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
-                     [] { instance().mutex_.unlock(); });
+                     [] {
+                         instance().forget_parents_locks();
+                         instance().mutex_.unlock();
+                     });
+}
+
+// In a child created by fork(), which runs single-threaded until it starts threads. Tests:
+// test_fork.cpp.
+void process_table::forget_parents_locks() noexcept
+{
+    // The parent's waiters are counted inside the condition variable and never leave in the
+    // child, so notifying it would block for ever. Start from a fresh one; the old one is
+    // overwritten, not destroyed, as destroying it would wait for them too.
+    new (&released_) std::condition_variable;
+    // The entries are the parent's locks. Our copies of their descriptors would keep the
+    // parent's flock alive if the parent died, locking the child out of a free file; closing
+    // them here drops nothing of the parent's. The child's lock_file objects still point at the
+    // entries and learn from `orphaned` that there is nothing to release.
+    for (auto& [identity, held] : held_) {
+        held->orphaned = true;
+        held->fd = unique_fd{};
+        held->deferred.clear();
+    }
+    held_.clear();
+    entries_.store(0, std::memory_order_relaxed);
 }
 
 held_file* process_table::live_entry(const file_identity& identity) const
 {
     const auto found = held_.find(identity);
-    if (found == held_.end() || found->second->owner != ::getpid())
-        return nullptr;
-    return found->second.get();
+    return found == held_.end() ? nullptr : found->second.get();
 }
 
 void process_table::insert(std::shared_ptr<held_file> held)
 {
     const file_identity identity = held->identity;
-    const auto [where, inserted] = held_.try_emplace(identity, std::move(held));
-    if (!inserted)
-        where->second = std::move(held); // replaces an entry inherited from the parent
-    else
+    if (held_.try_emplace(identity, std::move(held)).second)
         entries_.fetch_add(1, std::memory_order_release);
 }
 
@@ -53,8 +73,13 @@ void process_table::erase(const held_file& held)
 
 void process_table::close_or_defer(const file_identity& identity, unique_fd fd)
 {
-    if (held_file* holder = live_entry(identity))
-        holder->deferred.push_back(std::move(fd));
+    if (held_file* holder = live_entry(identity)) {
+        try {
+            holder->deferred.push_back(std::move(fd));
+        } catch (const std::bad_alloc&) {
+            fd.release(); // leaking one descriptor beats dropping the holder's lock
+        }
+    }
 }
 
 bool process_table::wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,

@@ -4,8 +4,6 @@
 
 #include "posix_file.hpp"
 
-#include <sys/types.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -20,15 +18,15 @@ namespace detail {
 /// A lock this process took: shared by the `lock_file` that owns it and the process table.
 class held_file {
 public:
-    held_file(file_identity identity, pid_t owner, unique_fd fd, bool holds_flock)
-        : identity(identity), owner(owner), fd(std::move(fd)), holds_flock(holds_flock)
+    held_file(file_identity identity, unique_fd fd, bool holds_flock)
+        : identity(identity), fd(std::move(fd)), holds_flock(holds_flock)
     {
     }
 
     const file_identity identity;
-    /// The process that took the lock. After fork() the child has a copy of this record, but
-    /// not the fcntl lock, and shares the flock with its parent (hazard 4).
-    const pid_t owner;
+    /// Set in a child created by fork(): the lock is the parent's. The child never had the
+    /// fcntl half and must not release the flock half it shares with its parent (hazard 4).
+    bool orphaned = false;
     /// The descriptor both lock families were taken through, and the content written.
     unique_fd fd;
     const bool holds_flock;
@@ -56,8 +54,7 @@ public:
 
     // The members below require guard() to be held.
 
-    /// The entry for `identity` taken by this process; entries inherited through fork() belong
-    /// to the parent and are ignored, so a child neither blocks on them nor skips the OS lock.
+    /// The entry for `identity`, if this process holds it.
     held_file* live_entry(const file_identity& identity) const;
     void insert(std::shared_ptr<held_file> held);
     void erase(const held_file& held);
@@ -71,6 +68,7 @@ public:
 
 private:
     process_table();
+    void forget_parents_locks() noexcept;
 
     std::mutex mutex_;
     std::condition_variable released_;

@@ -4,13 +4,15 @@
 #include <algorithm>
 #include <thread>
 
-
 #if defined(__linux__)
 #include <poll.h>
+#include <pthread.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <string>
+#include <cstdio>
+#include <mutex>
+#include <vector>
 #endif
 
 namespace exclusive_control {
@@ -20,87 +22,118 @@ namespace detail {
 
 namespace {
 
-/// One inotify instance per thread, reused by every wait of that thread. Closing an inotify
-/// instance can block for 10-16 ms while the kernel waits for a grace period, so a wait must
-/// never close one on its way to taking the lock; the instance is closed when the thread ends.
-class thread_inotify {
+void drain(int instance) noexcept
+{
+    alignas(inotify_event) char events[4096];
+    while (::read(instance, events, sizeof events) > 0) {
+    }
+}
+
+/// Inotify instances kept for the next wait. Closing an instance can block for 10-16 ms while
+/// the kernel waits for a grace period, so waits do not close theirs: they hand it back here.
+/// Only when more threads wait at once than the pool keeps does one close, after it got the
+/// lock. Instances are limited per user (fs.inotify.max_user_instances, often 128), which is
+/// why the pool is small and shared rather than one per thread.
+class inotify_pool {
 public:
-    ~thread_inotify()
+    static inotify_pool& instance()
     {
-        if (fd_ >= 0)
-            ::close(fd_);
+        static inotify_pool* const pool = new inotify_pool; // used until the very end
+        return *pool;
     }
 
-    /// The instance, or -1 if none can be had. A child created by fork() shares its parent's
-    /// instance and would steal its events, so it makes its own.
-    int get() noexcept
+    int take() noexcept
     {
-        if (fd_ >= 0 && owner_ != ::getpid()) {
-            ::close(fd_); // only our reference to the parent's instance: cheap
-            fd_ = -1;
+        {
+            std::lock_guard<std::mutex> guard(mutex_);
+            if (!free_.empty()) {
+                const int instance = free_.back();
+                free_.pop_back();
+                return instance;
+            }
         }
-        if (fd_ < 0) {
-            fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-            owner_ = ::getpid();
+        return ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    }
+
+    void give_back(int instance) noexcept
+    {
+        drain(instance); // the events of the finished wait, including IN_IGNORED
+        {
+            std::lock_guard<std::mutex> guard(mutex_);
+            if (free_.size() < kept) {
+                free_.push_back(instance); // never reallocates: reserved below
+                return;
+            }
         }
-        return fd_;
+        ::close(instance);
     }
 
 private:
-    int fd_ = -1;
-    pid_t owner_ = 0;
-};
+    static constexpr std::size_t kept = 4;
 
-thread_local thread_inotify inotify;
-
-void drain(int fd) noexcept
-{
-    alignas(inotify_event) char events[4096];
-    while (::read(fd, events, sizeof events) > 0) {
+    inotify_pool()
+    {
+        free_.reserve(kept);
+        // A child created by fork() shares these instances with its parent and would steal
+        // its events: it forgets them (closing its references is cheap while the parent keeps
+        // the instances open). Holding the mutex across fork() keeps the child's copy usable.
+        ::pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
+                         [] {
+                             inotify_pool& pool = instance();
+                             for (const int instance : pool.free_)
+                                 ::close(instance);
+                             pool.free_.clear();
+                             pool.mutex_.unlock();
+                         });
     }
-}
+
+    std::mutex mutex_;
+    std::vector<int> free_;
+};
 
 } // namespace
 
 release_watch::~release_watch()
 {
+    if (instance_ < 0)
+        return;
     if (watch_descriptor_ >= 0)
-        ::inotify_rm_watch(inotify.get(), watch_descriptor_);
+        ::inotify_rm_watch(instance_, watch_descriptor_);
+    inotify_pool::instance().give_back(instance_);
 }
 
 bool release_watch::watch(int fd) noexcept
 {
-    const int instance = inotify.get();
-    if (instance < 0)
+    if (instance_ < 0)
+        instance_ = inotify_pool::instance().take();
+    if (instance_ < 0)
         return false;
-    // Events queued by earlier waits of this thread are stale; drop them before watching.
-    drain(instance);
     // /proc/self/fd/N names the inode the waiter opened, even if the path was replaced since.
-    // Our own descriptors stay open while we wait, so only others' closes are reported.
-    const std::string name = "/proc/self/fd/" + std::to_string(fd);
-    const int added = ::inotify_add_watch(instance, name.c_str(),
+    // The waiter keeps its own descriptor open while it waits, so only others' closes count.
+    char name[32];
+    std::snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+    const int added = ::inotify_add_watch(instance_, name,
                                           IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_ATTRIB |
                                               IN_DELETE_SELF | IN_MOVE_SELF);
     if (added < 0)
         return false;
     if (watch_descriptor_ >= 0 && watch_descriptor_ != added)
-        ::inotify_rm_watch(instance, watch_descriptor_);
+        ::inotify_rm_watch(instance_, watch_descriptor_);
     watch_descriptor_ = added;
     return true;
 }
 
 void release_watch::wait_until(std::chrono::steady_clock::time_point until) noexcept
 {
-    const int instance = inotify.get();
     const auto left = until - std::chrono::steady_clock::now();
     if (left <= left.zero())
         return;
     const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
     const long long capped = std::min<long long>(nanoseconds, 60'000'000'000LL);
     const timespec timeout{static_cast<time_t>(capped / 1'000'000'000), static_cast<long>(capped % 1'000'000'000)};
-    pollfd ready{instance, POLLIN, 0};
+    pollfd ready{instance_, POLLIN, 0};
     if (::ppoll(&ready, 1, &timeout, nullptr) > 0)
-        drain(instance);
+        drain(instance_);
 }
 
 #else

@@ -10,10 +10,12 @@ namespace detail {
 /// Lets a waiter sleep until another process probably released the lock file.
 ///
 /// On Linux it watches the file with inotify for closes: a holder closes its descriptor when it
-/// releases, and the kernel closes it when the holder dies, so the waiter wakes within
-/// microseconds instead of at its next poll. A release without a close (an fcntl user calling
-/// F_UNLCK and keeping the file open) raises no event; the caller's bounded fallback poll
-/// catches that. Elsewhere, or when inotify is unavailable, `watch` returns false and the
+/// releases, and the kernel closes it when the holder dies, so the waiter usually wakes within
+/// microseconds instead of at its next poll. Releases that close nothing raise no event: an
+/// fcntl user calling F_UNLCK and keeping the file open, or a holder whose forked children
+/// still share its descriptor (inotify reports only the last close). The caller's bounded
+/// fallback poll catches those. Peers that open and close the file wake us for nothing, which
+/// costs one retry. Elsewhere, or when inotify is unavailable, `watch` returns false and the
 /// caller polls with back-off. Tests: test_waiting.cpp; bench/handoff.cpp measures it.
 class release_watch {
 public:
@@ -30,6 +32,7 @@ public:
     void wait_until(std::chrono::steady_clock::time_point until) noexcept;
 
 private:
+    int instance_ = -1;
     int watch_descriptor_ = -1;
 };
 
