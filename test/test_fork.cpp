@@ -155,17 +155,18 @@ BOOST_AUTO_TEST_CASE(fork_while_a_thread_waits_leaves_the_child_able_to_wait)
     int status = -1; // stays so if the child hangs and is killed
     try {
         status = run_in_fork(
-        [&] {
-            for (int round = 0; round < 3; ++round) {
-                ec::lock_file mine(dir / "child");
-                std::thread child_waiter([&] { ec::lock_file(dir / "child", std::defer_lock).try_lock_for(1s); });
-                std::this_thread::sleep_for(50ms);
-                mine.close(); // wakes child_waiter; must not block on the parent's waiter
-                child_waiter.join();
-            }
-            return 0;
-        },
-        5s);
+            [&] {
+                for (int round = 0; round < 3; ++round) {
+                    ec::lock_file mine(dir / "child");
+                    std::thread child_waiter(
+                        [&] { ec::lock_file(dir / "child", std::defer_lock).try_lock_for(1s); });
+                    std::this_thread::sleep_for(50ms);
+                    mine.close(); // wakes child_waiter; must not block on the parent's waiter
+                    child_waiter.join();
+                }
+                return 0;
+            },
+            5s);
     } catch (const std::exception&) {
     }
     held.close();
