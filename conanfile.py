@@ -26,7 +26,7 @@ class ExclusiveControlConan(ConanFile):
         "boost/*:without_thread": False,
     }
     # Only what the library needs: tests and examples are switched off in generate().
-    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "lib/*", "LICENSE*"
+    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "lib/*", "cli/*", "LICENSE*"
 
     def set_version(self):
         text = load(self, os.path.join(self.recipe_folder, "CMakeLists.txt"))

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing exclusive_control needs on Debian 12, if it is missing.
+# `--docs` adds what building the documentation needs (tools/docs.sh).
 set -euo pipefail
 packages=(g++ cmake make libboost1.81-all-dev libboost1.81-tools-dev util-linux pkg-config)
+for arg in "$@"; do
+  case "$arg" in
+    --docs) packages+=(asciidoctor) ;;
+    *) echo "usage: tools/setup.sh [--docs]" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -3,6 +3,7 @@
 #define EXCLUSIVE_CONTROL_EXCLUSIVE_CONTROL_HPP
 
 #include <exclusive_control/config.hpp>
+#include <exclusive_control/inspect.hpp>
 #include <exclusive_control/lock_error.hpp>
 #include <exclusive_control/lock_file.hpp>
 #include <exclusive_control/lock_options.hpp>

@@ -13,6 +13,7 @@
 
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace test_support {
 
@@ -43,9 +44,19 @@ void close_end(bp::pipe& pipe, bool sink)
 
 } // namespace
 
-child_process::child_process(const std::filesystem::path& program, const std::vector<std::string>& args)
+bp::child child_process::start(const std::filesystem::path& program, const std::vector<std::string>& args,
+                               error_stream errors, bp::pipe& to_child, bp::pipe& from_child)
+{
+    if (errors == error_stream::with_output)
+        return bp::child(program.string(), bp::args(args), bp::std_in < to_child,
+                         (bp::std_out & bp::std_err) > from_child);
+    return bp::child(program.string(), bp::args(args), bp::std_in < to_child, bp::std_out > from_child);
+}
+
+child_process::child_process(const std::filesystem::path& program, const std::vector<std::string>& args,
+                             error_stream errors)
     : to_child_(close_on_exec_pipe()), from_child_(close_on_exec_pipe()),
-      child_(program.string(), bp::args(args), bp::std_in < to_child_, bp::std_out > from_child_)
+      child_(start(program, args, errors, to_child_, from_child_))
 {
     close_end(to_child_, false);
     close_end(from_child_, true);
@@ -57,6 +68,25 @@ child_process::~child_process()
         kill();
         std::error_code ignored;
         child_.wait(ignored);
+    }
+}
+
+bool child_process::read_more(std::chrono::steady_clock::time_point deadline, const char* waiting_for)
+{
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            throw std::runtime_error("child " + std::to_string(pid()) + " wrote no " + waiting_for + " in time");
+        pollfd ready{from_child_.native_source(), POLLIN, 0};
+        if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
+            continue;
+        char chunk[256];
+        const ssize_t n = ::read(from_child_.native_source(), chunk, sizeof chunk);
+        if (n <= 0)
+            return false;
+        buffered_.append(chunk, static_cast<std::size_t>(n));
+        return true;
     }
 }
 
@@ -90,6 +120,14 @@ std::optional<std::string> child_process::try_read_line(std::chrono::millisecond
             throw std::runtime_error("child " + std::to_string(pid()) + " closed its output early");
         buffered_.append(chunk, static_cast<std::size_t>(n));
     }
+}
+
+std::string child_process::read_to_end(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (read_more(deadline, "end of output")) {
+    }
+    return std::exchange(buffered_, std::string());
 }
 
 void child_process::close_stdin()

@@ -25,7 +25,10 @@ constexpr std::chrono::milliseconds patience = 10s;
 /// A program started with its standard input and output connected to us.
 class child_process {
 public:
-    child_process(const std::filesystem::path& program, const std::vector<std::string>& args);
+    enum class error_stream { inherited, with_output };
+    /// `error_stream::with_output` sends the child's standard error into the output we read.
+    child_process(const std::filesystem::path& program, const std::vector<std::string>& args,
+                  error_stream errors = error_stream::inherited);
     ~child_process();
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;
@@ -34,6 +37,8 @@ public:
     std::string read_line(std::chrono::milliseconds timeout = patience);
     /// The next line if the child writes one within `timeout`.
     std::optional<std::string> try_read_line(std::chrono::milliseconds timeout);
+    /// Everything the child writes until it closes its output. Throws after `timeout`.
+    std::string read_to_end(std::chrono::milliseconds timeout = patience);
     /// Closes the child's standard input: the helpers release their lock and exit on it.
     void close_stdin();
     /// The child's exit code. Kills it and throws after `timeout`.
@@ -42,6 +47,12 @@ public:
     pid_t pid() const { return child_.id(); }
 
 private:
+    static boost::process::child start(const std::filesystem::path& program, const std::vector<std::string>& args,
+                                       error_stream errors, boost::process::pipe& to_child,
+                                       boost::process::pipe& from_child);
+    /// Appends what the child writes next to `buffered_`; false once it closed its output.
+    bool read_more(std::chrono::steady_clock::time_point deadline, const char* waiting_for);
+
     boost::process::pipe to_child_;
     boost::process::pipe from_child_;
     boost::process::child child_;

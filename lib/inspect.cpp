@@ -1,0 +1,144 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
+// "Who holds it", without touching the lock: look, never take. The order answers hazard 2
+// (never close a descriptor of a file this process holds) and hazard 9 (a plain read of the
+// file does exactly that). Tests: test_inspect.cpp.
+#include <exclusive_control/inspect.hpp>
+
+#include "detail/holder.hpp"
+#include "detail/lock_query.hpp"
+#include "detail/process_table.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <optional>
+#include <system_error>
+
+namespace exclusive_control {
+
+namespace {
+
+namespace fs = std::filesystem;
+using detail::file_identity;
+using detail::process_table;
+
+[[noreturn]] void fail(const std::string& what, const fs::path& path, int error)
+{
+    throw fs::filesystem_error(what, path, std::error_code(error, std::generic_category()));
+}
+
+void require_regular_file(const struct stat& status, const fs::path& path)
+{
+    if (!S_ISREG(status.st_mode))
+        fail(S_ISDIR(status.st_mode) ? "lock file is a directory" : "lock file is not a regular file",
+             path, EINVAL);
+}
+
+/// The holder's record, read through the descriptor of the `lock_file` of this process that
+/// holds the file, if there is one.
+std::optional<std::string> holder_if_held_here(const file_identity& identity)
+{
+    process_table& table = process_table::instance();
+    if (!table.may_hold_any())
+        return std::nullopt;
+    // Under the guard, so the holder cannot close its descriptor while we read through it.
+    const auto guard = table.guard();
+    if (const detail::held_file* held = table.live_entry(identity))
+        return detail::read_holder(held->fd.get());
+    return std::nullopt;
+}
+
+/// A descriptor opened only to look. Between the moment we checked that this process does not
+/// hold the file and the moment we close, another thread may have taken it; the process table
+/// then keeps our descriptor open until that lock is released.
+class looking_descriptor {
+public:
+    looking_descriptor(file_identity identity, detail::unique_fd fd) : identity_(identity), fd_(std::move(fd)) {}
+    looking_descriptor(const looking_descriptor&) = delete;
+    looking_descriptor& operator=(const looking_descriptor&) = delete;
+    ~looking_descriptor()
+    {
+        process_table& table = process_table::instance();
+        const auto guard = table.guard();
+        table.close_or_defer(identity_, std::move(fd_));
+    }
+    int get() const noexcept { return fd_.get(); }
+
+private:
+    file_identity identity_;
+    detail::unique_fd fd_;
+};
+
+/// Opens the file only to read it: no creation, no blocking on a FIFO, not inherited.
+/// Returns an empty descriptor if the file no longer exists.
+detail::unique_fd open_to_look(const fs::path& path)
+{
+    int fd;
+    do
+        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0 && errno != ENOENT)
+        fail("cannot open lock file to inspect it", path, errno);
+    return detail::unique_fd(fd);
+}
+
+} // namespace
+
+lock_status inspect(const fs::path& path)
+{
+    if (path.empty())
+        fail("lock file path is empty", path, EINVAL);
+    // A path replaced between stat() and open() is looked at again; a path replaced over and
+    // over is an error rather than a loop.
+    constexpr int attempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        struct stat status;
+        if (::stat(path.c_str(), &status) != 0) {
+            if (errno == ENOENT)
+                return {};
+            fail("cannot inspect lock file", path, errno);
+        }
+        require_regular_file(status, path);
+        const file_identity identity{status.st_dev, status.st_ino};
+        if (auto holder = holder_if_held_here(identity))
+            return {true, std::move(*holder)};
+
+        const detail::kernel_file_key key = detail::kernel_key_of(path, status);
+        const std::optional<detail::listed_locks> listed = detail::read_listed_locks(key);
+        if (listed && listed->fcntl_of_this_process) {
+            // Another thread's lock_file may have taken it since we looked; if not, this
+            // process locked it by other means, and opening and closing would drop that lock.
+            if (auto holder = holder_if_held_here(identity))
+                return {true, std::move(*holder)};
+            return {true, "UNKNOWN"};
+        }
+
+        detail::unique_fd fd = open_to_look(path);
+        if (fd.get() < 0)
+            return {};
+        struct stat opened;
+        if (::fstat(fd.get(), &opened) != 0)
+            fail("cannot stat lock file", path, errno);
+        const looking_descriptor file({opened.st_dev, opened.st_ino}, std::move(fd));
+        if (!(file_identity{opened.st_dev, opened.st_ino} == identity)) {
+            if (attempt == attempts)
+                fail("lock file keeps being replaced while it is inspected", path, ESTALE);
+            continue;
+        }
+
+        lock_status result;
+        result.holder = detail::read_holder(file.get());
+        result.locked = detail::fcntl_locked_elsewhere(file.get(), path) || (listed && listed->any);
+        // /proc/locks is read a page at a time, and a lock released meanwhile ahead of ours
+        // shifts ours out of the page not yet read: one more look before saying "unlocked".
+        if (!result.locked && listed) {
+            const auto again = detail::read_listed_locks(key);
+            result.locked = again && again->any;
+        }
+        return result;
+    }
+}
+
+} // namespace exclusive_control
