@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -137,25 +138,30 @@ struct lock_inodes {
     std::vector<unsigned long> flock;
 };
 
-/// The inodes this process holds POSIX and FLOCK locks on, from /proc/locks.
+/// The inodes this process holds POSIX and FLOCK locks on, each listed once. A descriptor's
+/// /proc/self/fdinfo entry lists the locks on its file that are its own: its open file's flocks
+/// and this process's POSIX locks. Not /proc/locks: it lists every lock of the system, one page
+/// per read() resuming at a line number, so while other processes (tests running in parallel)
+/// take and drop locks, a reading of it shows some lines twice or misses some.
 lock_inodes locks_of_this_process()
 {
-    lock_inodes found;
-    std::ifstream locks("/proc/locks");
-    const std::string pid = std::to_string(::getpid());
-    for (std::string line; std::getline(locks, line);) {
-        std::istringstream fields(line);
-        std::string number, kind, advisory, mode, owner, device_inode;
-        fields >> number >> kind;
-        if (kind == "->")
-            continue; // a waiter, not a holder
-        fields >> advisory >> mode >> owner >> device_inode;
-        if (owner != pid)
-            continue;
-        const unsigned long inode = std::stoul(device_inode.substr(device_inode.rfind(':') + 1));
-        (kind == "POSIX" ? found.posix : found.flock).push_back(inode);
+    std::set<unsigned long> posix, flock;
+    for (const auto& descriptor : fs::directory_iterator("/proc/self/fdinfo")) {
+        std::ifstream info(descriptor.path()); // fails if another thread just closed it
+        for (std::string line; std::getline(info, line);) {
+            if (line.rfind("lock:", 0) != 0)
+                continue;
+            std::istringstream fields(line.substr(5));
+            std::string number, kind, advisory, mode, owner, device_inode;
+            fields >> number >> kind;
+            if (kind == "->")
+                continue; // a waiter, not a holder
+            fields >> advisory >> mode >> owner >> device_inode;
+            const unsigned long inode = std::stoul(device_inode.substr(device_inode.rfind(':') + 1));
+            (kind == "POSIX" ? posix : flock).insert(inode);
+        }
     }
-    return found;
+    return {{posix.begin(), posix.end()}, {flock.begin(), flock.end()}};
 }
 
 } // namespace
