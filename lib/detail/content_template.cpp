@@ -17,11 +17,19 @@ namespace {
 constexpr std::size_t longest_pid = 20;       // digits of the largest 64-bit value
 constexpr std::size_t longest_hostname = 255; // the most any platform allows (POSIX: 255)
 
+/// `text`, or its start if it is long: a huge template must not make a huge message.
+std::string excerpt(std::string_view text)
+{
+    constexpr std::size_t quoted_at_most = 64;
+    if (text.size() <= quoted_at_most)
+        return std::string(text);
+    return std::string(text.substr(0, quoted_at_most)) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
 [[noreturn]] void reject(std::string_view text, std::size_t offset, const std::string& problem)
 {
-    throw std::invalid_argument("invalid lock file content template \"" + std::string(text) +
-                                "\": " + problem + " at offset " + std::to_string(offset) +
-                                " (allowed: {pid}, {hostname}, {{ and }})");
+    throw std::invalid_argument("invalid lock file content template \"" + excerpt(text) + "\": " + problem +
+                                " at offset " + std::to_string(offset) + " (allowed: {pid}, {hostname}, {{ and }})");
 }
 
 } // namespace
@@ -69,7 +77,7 @@ content_template::content_template(std::string_view text)
             pieces_.push_back({kind::hostname, {}});
             longest_rendering += longest_hostname;
         } else {
-            reject(text, i, "unknown field \"{" + std::string(field) + "}\"");
+            reject(text, i, "unknown field \"{" + excerpt(field) + "}\"");
         }
         i = close;
     }
