@@ -17,13 +17,26 @@ namespace {
 constexpr std::size_t longest_pid = 20;       // digits of the largest 64-bit value
 constexpr std::size_t longest_hostname = 255; // the most any platform allows (POSIX: 255)
 
-/// `text`, or its start if it is long: a huge template must not make a huge message.
+/// `text` as a message quotes it: its start only if it is long, since a huge template must not
+/// make a huge message, and control bytes as \xNN, since what() ends at the first NUL.
 std::string excerpt(std::string_view text)
 {
     constexpr std::size_t quoted_at_most = 64;
-    if (text.size() <= quoted_at_most)
-        return std::string(text);
-    return std::string(text.substr(0, quoted_at_most)) + "... (" + std::to_string(text.size()) + " bytes)";
+    std::string quoted;
+    for (const char c : text.substr(0, quoted_at_most)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            const char digits[] = "0123456789abcdef";
+            quoted += "\\x";
+            quoted += digits[byte >> 4];
+            quoted += digits[byte & 0xf];
+        } else {
+            quoted += c;
+        }
+    }
+    if (text.size() > quoted_at_most)
+        quoted += "... (" + std::to_string(text.size()) + " bytes)";
+    return quoted;
 }
 
 [[noreturn]] void reject(std::string_view text, std::size_t offset, const std::string& problem)
