@@ -22,9 +22,11 @@
 //   phase.TOKEN       an int, mapped shared: what the participant is doing now (enum phase),
 //                     so that the chaos test can kill it at a chosen point
 //   violations        one line per overlap or malformed content seen; absent if none
-// Prints "done SECTIONS STALE_MARKERS TIMEOUTS FORKS" at the end (TIMEOUTS: waits of 200 ms
-// that ran out and were tried again) and exits 0; 1 if it saw a violation, 2 on a usage or I/O
-// error. Every wait is bounded by `patience`; the tests bound the whole run too.
+// Prints "done SECTIONS STALE_MARKERS TIMEOUTS FORKS LONGEST_WAIT_MS" at the end (TIMEOUTS:
+// waits of 200 ms that ran out and were tried again) and exits 0; 1 if it saw a violation, 2 on
+// a usage or I/O error. Every wait is bounded: waiting for the lock by
+// EXCLUSIVE_CONTROL_STRESS_WAIT_SECONDS (default 60; the lock is not fair, so with many
+// contenders one of them can wait long), anything else by `patience`.
 #include <exclusive_control/exclusive_control.hpp>
 
 #include <boost/log/core.hpp>
@@ -60,6 +62,13 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr auto patience = 10s;
+
+/// How long one acquisition may wait before it counts as a violation.
+std::chrono::seconds lock_wait_bound()
+{
+    const char* text = std::getenv("EXCLUSIVE_CONTROL_STRESS_WAIT_SECONDS");
+    return std::chrono::seconds(text && *text ? std::stol(text) : 60);
+}
 
 /// What the participant is doing, published through phase.TOKEN (values shared with test_chaos).
 enum phase : int { outside = 0, acquiring = 1, holding = 2, forked_child = 3 };
@@ -174,6 +183,15 @@ public:
     std::atomic<long> stale_markers{0};
     std::atomic<long> timeouts{0};
     std::atomic<long> forks{0};
+    std::atomic<long> longest_wait_ms{0};
+
+    void waited(std::chrono::steady_clock::duration wait)
+    {
+        const long ms = long(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+        long longest = longest_wait_ms.load();
+        while (ms > longest && !longest_wait_ms.compare_exchange_weak(longest, ms)) {
+        }
+    }
 
 private:
     fs::path dir_;
@@ -462,25 +480,29 @@ void fork_a_child(participant& self, ec::lock_file& lock, std::mt19937& random)
     std::this_thread::sleep_for(std::chrono::milliseconds(5 + random() % 10));
 }
 
-/// Takes the lock through `how`, retrying on contention until `patience` has passed, and runs
-/// `inside` while holding it. Returns false if the lock could not be had in time.
+/// Takes the lock through `how`, retrying on contention until `lock_wait_bound()` has passed,
+/// and runs `inside` while holding it. Returns false if the lock could not be had in time.
 template <class Inside>
 bool with_lock(participant& self, entry_point how, const ec::lock_options& options, std::mt19937& random,
                Inside&& inside)
 {
     const fs::path path = self.lock_path();
-    const auto deadline = std::chrono::steady_clock::now() + patience;
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + lock_wait_bound();
     self.set_phase(acquiring);
+    auto got_it = [&] { self.waited(std::chrono::steady_clock::now() - start); };
     for (;;) {
         try {
             switch (how) {
             case entry_point::constructor: {
                 ec::lock_file lock(path, options); // never waits: lock_error on contention
+                got_it();
                 inside(lock);
                 return true;
             }
             case entry_point::timed_constructor: {
                 ec::lock_file lock(path, std::chrono::milliseconds(200), options);
+                got_it();
                 inside(lock);
                 return true;
             }
@@ -490,6 +512,7 @@ bool with_lock(participant& self, entry_point how, const ec::lock_options& optio
                     ++self.timeouts;
                     break;
                 }
+                got_it();
                 inside(lock);
                 return true;
             }
@@ -500,6 +523,7 @@ bool with_lock(participant& self, entry_point how, const ec::lock_options& optio
                     ++self.timeouts;
                     break;
                 }
+                got_it();
                 inside(*guard.mutex());
                 return true;
             }
@@ -548,7 +572,7 @@ void run_lib_thread(participant& self, const lib_settings& settings, int thread)
         });
         self.set_phase(outside);
         if (!got) {
-            self.violation(me + " could not get the lock within " + std::to_string(patience.count()) + " s");
+            self.violation(me + " could not get the lock within " + std::to_string(lock_wait_bound().count()) + " s");
             return;
         }
         // Outside the lock a moment, so that other processes get their turns.
@@ -661,7 +685,7 @@ int main(int argc, char** argv)
             return usage();
         self.set_phase(outside);
         std::cout << "done " << self.sections << ' ' << self.stale_markers << ' ' << self.timeouts << ' '
-                  << self.forks << std::endl;
+                  << self.forks << ' ' << self.longest_wait_ms << std::endl;
         return self.saw_violation() ? 1 : status;
     } catch (const std::exception& error) {
         std::cerr << "stress_worker: " << error.what() << '\n';

@@ -61,7 +61,8 @@ worker_summary parse_summary(const std::string& line)
     std::istringstream fields(line);
     std::string done;
     worker_summary summary;
-    fields >> done >> summary.sections >> summary.stale_markers >> summary.timeouts >> summary.forks;
+    fields >> done >> summary.sections >> summary.stale_markers >> summary.timeouts >> summary.forks >>
+        summary.longest_wait_ms;
     if (done != "done" || !fields)
         throw std::runtime_error("not a participant's summary: \"" + line + "\"");
     return summary;

@@ -28,13 +28,14 @@ struct journals {
 };
 journals read_journals(const std::filesystem::path& dir);
 
-/// A participant's last line, "done SECTIONS STALE_MARKERS TIMEOUTS FORKS", parsed. Throws
-/// if the line is not of that form.
+/// A participant's last line, "done SECTIONS STALE_MARKERS TIMEOUTS FORKS LONGEST_WAIT_MS",
+/// parsed. Throws if the line is not of that form.
 struct worker_summary {
     long sections = 0;
     long stale_markers = 0;
     long timeouts = 0;
     long forks = 0;
+    long longest_wait_ms = 0;
 };
 worker_summary parse_summary(const std::string& line);
 
