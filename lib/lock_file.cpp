@@ -11,9 +11,9 @@
 #include "detail/process_table.hpp"
 #include "detail/release_watch.hpp"
 
-
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -272,7 +272,11 @@ lock_file::lock_file(fs::path path, std::defer_lock_t, lock_options options)
     : path_(std::move(path)), options_(std::move(options))
 {
     require_path(path_);
-    detail::content_template{options_.content_template};
+    try {
+        detail::content_template{options_.content_template};
+    } catch (const std::invalid_argument& error) {
+        throw std::invalid_argument("lock file " + path_.string() + ": " + error.what());
+    }
 }
 
 lock_file::lock_file(lock_file&& other) noexcept = default;

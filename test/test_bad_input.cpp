@@ -733,11 +733,23 @@ BOOST_AUTO_TEST_CASE(bad_content_template_is_rejected_by_every_constructor_befor
         std::string text;
         std::vector<std::string> phrases; // what the message must say
     };
+    const std::string huge(1 << 20, 'x');
     const std::vector<bad_template> bad_templates = {
         {"{user}", {"{user}", "unknown field", "offset 0"}},
         {"{pid", {"{pid", "without a closing '}'", "offset 0"}},
         {"}", {"single '}'", "offset 0"}},
         {std::string(4095, 'x'), {"too long", "4095"}}, // renders more than 4094 bytes
+        {huge, {"too long", "1048576"}},
+        {huge + "{user}", {"unknown field \"{user}\"", "offset 1048576"}},
+        {"{hostname}" + huge + "{", {"without a closing '}'", "offset 1048586"}},
+        // Short, but 17 host names of up to 255 bytes each could render 4335.
+        {[] {
+             std::string text;
+             for (int i = 0; i < 17; ++i)
+                 text += "{hostname}";
+             return text;
+         }(),
+         {"too long", "4335"}},
     };
     const std::vector<std::pair<std::string, entry>> constructors = {
         {"lock_file(path, options)",
@@ -770,6 +782,9 @@ BOOST_AUTO_TEST_CASE(bad_content_template_is_rejected_by_every_constructor_befor
                         attempt([&, &construct = construct] { return construct(path, lock_options{bad.text}); });
                     BOOST_TEST(result.type == type_name<std::invalid_argument>(),
                                "expected invalid_argument, got " << result.type << ": " << result.what);
+                    BOOST_TEST(contains(result.what, path.string()), "path missing from what(): " << result.what.substr(0, 300));
+                    // A huge template must not make a huge message.
+                    BOOST_TEST(result.what.size() < 1000u, result.what.size() << " bytes: " << result.what.substr(0, 300));
                     for (const std::string& phrase : bad.phrases)
                         BOOST_TEST(contains(result.what, phrase),
                                    "\"" << phrase << "\" missing from what(): " << result.what.substr(0, 300));

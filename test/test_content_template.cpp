@@ -89,3 +89,23 @@ BOOST_AUTO_TEST_CASE(template_that_could_exceed_what_a_contender_reads_is_reject
     // Each {hostname} may render up to 255 bytes.
     BOOST_TEST(contains(error_of(std::string(4000, 'x') + "{hostname}"), "too long"));
 }
+
+BOOST_AUTO_TEST_CASE(huge_template_gets_a_message_of_readable_size)
+{
+    const std::string huge(1 << 20, 'x');
+    for (const std::string& text : {huge + "{user}", "{" + huge + "}", huge + "}", huge}) {
+        const std::string error = error_of(text);
+        BOOST_TEST(error.size() < 400u, error.substr(0, 400));
+        BOOST_TEST((contains(error, "offset") || contains(error, "too long")), error.substr(0, 400));
+    }
+    BOOST_TEST(contains(error_of(huge + "{user}"), "unknown field \"{user}\" at offset 1048576"));
+    BOOST_TEST(contains(error_of(huge + "{user}"), "(1048582 bytes)"));
+}
+
+BOOST_AUTO_TEST_CASE(control_bytes_in_a_template_are_escaped_in_the_message)
+{
+    // Found by fuzz_content_template: what() ends at the first NUL, which cut off the reason.
+    const std::string error = error_of(std::string("a\0\n}", 4));
+    BOOST_TEST(contains(error, "\"a\\x00\\x0a}\""), error);
+    BOOST_TEST(contains(error, "single '}' (write '}}' for a literal brace) at offset 3"), error);
+}

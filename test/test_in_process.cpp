@@ -140,42 +140,36 @@ struct lock_inodes {
     std::set<unsigned long> flock;
 };
 
-/// The inodes this process holds POSIX and FLOCK locks on, from /proc/locks. One read() call
-/// gives a consistent snapshot; a stream reading it in chunks can see entries twice or miss
-/// them while other processes lock and unlock.
+/// The inodes this process holds POSIX and FLOCK locks on, each listed once. A descriptor's
+/// /proc/self/fdinfo entry lists the locks on its file that are its own: its open file's flocks
+/// and this process's POSIX locks. Not /proc/locks: it lists every lock of the system, one page
+/// per read() resuming at a line number, so while other processes (tests running in parallel)
+/// take and drop locks, a reading of it shows some lines twice or misses some.
 lock_inodes locks_of_this_process()
 {
-    static std::string text;
-    text.assign(1 << 18, '\0');
-    const int fd = ::open("/proc/locks", O_RDONLY | O_CLOEXEC);
-    BOOST_TEST_REQUIRE(fd >= 0);
-    const ssize_t size = ::read(fd, text.data(), text.size());
-    ::close(fd);
-    BOOST_TEST_REQUIRE(size > 0);
-    text.resize(static_cast<std::size_t>(size));
-
-    lock_inodes found;
-    std::istringstream locks(text);
-    const std::string pid = std::to_string(::getpid());
-    for (std::string line; std::getline(locks, line);) {
-        std::istringstream fields(line);
-        std::string number, kind, advisory, mode, owner, device_inode;
-        fields >> number >> kind;
-        if (kind == "->")
-            continue; // a waiter, not a holder
-        fields >> advisory >> mode >> owner >> device_inode;
-        if (owner != pid)
-            continue;
-        const unsigned long inode = std::stoul(device_inode.substr(device_inode.rfind(':') + 1));
-        (kind == "POSIX" ? found.posix : found.flock).insert(inode);
+    std::set<unsigned long> posix, flock;
+    for (const auto& descriptor : fs::directory_iterator("/proc/self/fdinfo")) {
+        std::ifstream info(descriptor.path()); // fails if another thread just closed it
+        for (std::string line; std::getline(info, line);) {
+            if (line.rfind("lock:", 0) != 0)
+                continue;
+            std::istringstream fields(line.substr(5));
+            std::string number, kind, advisory, mode, owner, device_inode;
+            fields >> number >> kind;
+            if (kind == "->")
+                continue; // a waiter, not a holder
+            fields >> advisory >> mode >> owner >> device_inode;
+            const unsigned long inode = std::stoul(device_inode.substr(device_inode.rfind(':') + 1));
+            (kind == "POSIX" ? posix : flock).insert(inode);
+        }
     }
-    return found;
+    return {posix, flock};
 }
 
 } // namespace
 
-// Hazard 5: file_lock opens the file again by name. While another thread keeps replacing the
-// path with new files, both halves of every lock must still land on one inode.
+// Hazard 5: file_lock, left to itself, opens the file again by name. While another thread keeps
+// replacing the path with new files, both halves of every lock must still land on one inode.
 BOOST_AUTO_TEST_CASE(both_lock_families_land_on_one_inode_while_the_path_is_replaced)
 {
     temp_dir dir;

@@ -2,7 +2,8 @@
 # Installs what building and testing exclusive_control needs on Debian 12, if it is missing.
 # `--docs` adds what building the documentation needs (tools/docs.sh).
 set -euo pipefail
-packages=(g++ cmake make libboost1.81-all-dev libboost1.81-tools-dev util-linux pkg-config)
+packages=(g++ cmake make libboost1.81-all-dev libboost1.81-tools-dev util-linux pkg-config strace
+          clang-14 libclang-rt-14-dev)
 for arg in "$@"; do
   case "$arg" in
     --docs) packages+=(asciidoctor) ;;

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
-# ASan+UBSan and under TSan. `--quick` runs the plain build only.
+# ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang). `--quick` runs the
+# plain build only. The stress and chaos suites run at their CI sizes (8 processes x 4 threads
+# x 100 sections; 40 kills) in the plain build and smaller under the sanitizers, unless the
+# EXCLUSIVE_CONTROL_STRESS_* and EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=false
@@ -22,9 +25,22 @@ run_suite() { # name, extra cmake arguments...
   (cd "$build" && ctest --output-on-failure -j"$jobs")
 }
 
+# Under a sanitizer a process runs several times slower: smaller stress and chaos runs.
+sanitized_sizes() {
+  export EXCLUSIVE_CONTROL_STRESS_PROCESSES=${EXCLUSIVE_CONTROL_STRESS_PROCESSES:-4}
+  export EXCLUSIVE_CONTROL_STRESS_THREADS=${EXCLUSIVE_CONTROL_STRESS_THREADS:-4}
+  export EXCLUSIVE_CONTROL_STRESS_ITERATIONS=${EXCLUSIVE_CONTROL_STRESS_ITERATIONS:-50}
+  export EXCLUSIVE_CONTROL_CHAOS_KILLS=${EXCLUSIVE_CONTROL_CHAOS_KILLS:-15}
+}
+
 run_suite debug -DCMAKE_BUILD_TYPE=Debug
 if ! $quick; then
-  run_suite asan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=address,undefined
-  TSAN_OPTIONS="halt_on_error=1" run_suite tsan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=thread
+  (sanitized_sizes
+   run_suite asan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=address,undefined
+   TSAN_OPTIONS="halt_on_error=1" run_suite tsan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=thread)
+  # The fuzz targets as libFuzzer programs, each run once on every input of its corpus.
+  run_suite fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXCLUSIVE_CONTROL_FUZZ=ON \
+    -DEXCLUSIVE_CONTROL_BUILD_TESTS=OFF -DEXCLUSIVE_CONTROL_BUILD_EXAMPLES=OFF -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF \
+    -DEXCLUSIVE_CONTROL_BUILD_CLI=OFF -DEXCLUSIVE_CONTROL_INSTALL=OFF
 fi
 echo "All tests passed."

@@ -17,11 +17,32 @@ namespace {
 constexpr std::size_t longest_pid = 20;       // digits of the largest 64-bit value
 constexpr std::size_t longest_hostname = 255; // the most any platform allows (POSIX: 255)
 
+/// `text` as a message quotes it: its start only if it is long, since a huge template must not
+/// make a huge message, and control bytes as \xNN, since what() ends at the first NUL.
+std::string excerpt(std::string_view text)
+{
+    constexpr std::size_t quoted_at_most = 64;
+    std::string quoted;
+    for (const char c : text.substr(0, quoted_at_most)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            const char digits[] = "0123456789abcdef";
+            quoted += "\\x";
+            quoted += digits[byte >> 4];
+            quoted += digits[byte & 0xf];
+        } else {
+            quoted += c;
+        }
+    }
+    if (text.size() > quoted_at_most)
+        quoted += "... (" + std::to_string(text.size()) + " bytes)";
+    return quoted;
+}
+
 [[noreturn]] void reject(std::string_view text, std::size_t offset, const std::string& problem)
 {
-    throw std::invalid_argument("invalid lock file content template \"" + std::string(text) +
-                                "\": " + problem + " at offset " + std::to_string(offset) +
-                                " (allowed: {pid}, {hostname}, {{ and }})");
+    throw std::invalid_argument("invalid lock file content template \"" + excerpt(text) + "\": " + problem +
+                                " at offset " + std::to_string(offset) + " (allowed: {pid}, {hostname}, {{ and }})");
 }
 
 } // namespace
@@ -69,7 +90,7 @@ content_template::content_template(std::string_view text)
             pieces_.push_back({kind::hostname, {}});
             longest_rendering += longest_hostname;
         } else {
-            reject(text, i, "unknown field \"{" + std::string(field) + "}\"");
+            reject(text, i, "unknown field \"{" + excerpt(field) + "}\"");
         }
         i = close;
     }

@@ -148,20 +148,30 @@ int child_process::wait(std::chrono::milliseconds timeout)
     return child_.exit_code();
 }
 
+bool child_process::running()
+{
+    return child_.running();
+}
+
 void child_process::kill()
 {
     ::kill(child_.id(), SIGKILL);
 }
 
-std::filesystem::path lock_holder()
+std::filesystem::path helper_program(const std::string& name)
 {
     auto& suite = boost::unit_test::framework::master_test_suite();
     for (int i = 1; i < suite.argc; ++i) {
         const std::filesystem::path candidate = suite.argv[i];
-        if (candidate.filename().string().rfind("lock_holder", 0) == 0)
+        if (candidate.filename().string().rfind(name, 0) == 0)
             return std::filesystem::absolute(candidate);
     }
-    return std::filesystem::absolute(std::filesystem::path(suite.argv[0]).parent_path() / "lock_holder");
+    return std::filesystem::absolute(std::filesystem::path(suite.argv[0]).parent_path() / name);
+}
+
+std::filesystem::path lock_holder()
+{
+    return helper_program("lock_holder");
 }
 
 int run_helper(const std::vector<std::string>& args)

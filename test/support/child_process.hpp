@@ -43,6 +43,8 @@ public:
     void close_stdin();
     /// The child's exit code. Kills it and throws after `timeout`.
     int wait(std::chrono::milliseconds timeout = patience);
+    /// Whether the child has not exited yet; never waits.
+    bool running();
     void kill();
     pid_t pid() const { return child_.id(); }
 
@@ -58,6 +60,10 @@ private:
     boost::process::child child_;
     std::string buffered_;
 };
+
+/// A helper program of test/helpers: the argument of the test program whose file name starts
+/// with `name`, or else the file of that name beside the test program.
+std::filesystem::path helper_program(const std::string& name);
 
 /// The helper program (test/helpers/lock_holder.cpp) passed to every test on its command line.
 std::filesystem::path lock_holder();
