@@ -34,14 +34,20 @@ void require_both_families_busy(const fs::path& path)
 }
 
 /// Whether this process holds an fcntl lock on `path`, from /proc/locks: the half of our
-/// lock that closing a stray descriptor would drop.
+/// lock that closing a stray descriptor would drop. The kernel lists the locks a page at a
+/// time, so while other processes lock and unlock, one reading may miss ours; a dropped lock
+/// stays missing.
 bool this_process_holds_fcntl_lock(const fs::path& path)
 {
     struct stat status;
     BOOST_TEST_REQUIRE(::stat(path.c_str(), &status) == 0);
-    const auto listed = ec::detail::read_listed_locks(ec::detail::kernel_key_of(path, status));
-    BOOST_TEST_REQUIRE(listed.has_value());
-    return listed->fcntl_of_this_process;
+    for (int reading = 0; reading < 3; ++reading) {
+        const auto listed = ec::detail::read_listed_locks(ec::detail::kernel_key_of(path, status));
+        BOOST_TEST_REQUIRE(listed.has_value());
+        if (listed->fcntl_of_this_process)
+            return true;
+    }
+    return false;
 }
 
 } // namespace
