@@ -6,6 +6,7 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
+#include "own_locks.hpp"
 #include "temp_dir.hpp"
 
 #include <sys/stat.h>
@@ -13,7 +14,6 @@
 
 #include <atomic>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -137,24 +137,12 @@ struct lock_inodes {
     std::vector<unsigned long> flock;
 };
 
-/// The inodes this process holds POSIX and FLOCK locks on, from /proc/locks.
+/// The inodes this process holds POSIX and FLOCK locks on.
 lock_inodes locks_of_this_process()
 {
     lock_inodes found;
-    std::ifstream locks("/proc/locks");
-    const std::string pid = std::to_string(::getpid());
-    for (std::string line; std::getline(locks, line);) {
-        std::istringstream fields(line);
-        std::string number, kind, advisory, mode, owner, device_inode;
-        fields >> number >> kind;
-        if (kind == "->")
-            continue; // a waiter, not a holder
-        fields >> advisory >> mode >> owner >> device_inode;
-        if (owner != pid)
-            continue;
-        const unsigned long inode = std::stoul(device_inode.substr(device_inode.rfind(':') + 1));
-        (kind == "POSIX" ? found.posix : found.flock).push_back(inode);
-    }
+    for (const test_support::own_lock& held : test_support::locks_of_this_process())
+        (held.family == "POSIX" ? found.posix : found.flock).push_back(held.inode);
     return found;
 }
 
