@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <iostream>
 #include <optional>
 #include <system_error>
@@ -25,27 +27,71 @@ namespace {
 /// work: they are meant for the command, so we pass them on and hold the lock until it ends.
 constexpr int forwarded_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 
-/// Blocks the forwarded signals and SIGCHLD while it lives, so that sigwaitinfo() receives
-/// them in order, without handlers running at arbitrary points.
+/// The command's pid, for the signal handler; 0 until it runs.
+std::atomic<pid_t> command_pid{0};
+static_assert(std::atomic<pid_t>::is_always_lock_free, "read in a signal handler");
+
+extern "C" void pass_on(int signal, siginfo_t* info, void*)
+{
+    // A terminal's signals (Ctrl-C) reach the whole foreground process group, the command
+    // included: passing those on would deliver them twice. Only another process's are relayed.
+    if (info->si_code != SI_USER && info->si_code != SI_QUEUE)
+        return;
+    const int saved_errno = errno;
+    if (const pid_t pid = command_pid.load())
+        ::kill(pid, signal);
+    errno = saved_errno;
+}
+
+/// While it lives, the forwarded signals are passed on to the command, except those this
+/// program was started with ignored (nohup): the command inherits their "ignore".
+class passing_signals_on {
+public:
+    passing_signals_on()
+    {
+        struct sigaction relay {};
+        relay.sa_sigaction = pass_on;
+        relay.sa_flags = SA_SIGINFO | SA_RESTART;
+        ::sigemptyset(&relay.sa_mask);
+        for (const int signal : forwarded_signals)
+            ::sigaddset(&relay.sa_mask, signal);
+        for (std::size_t i = 0; i < std::size(forwarded_signals); ++i) {
+            ::sigaction(forwarded_signals[i], nullptr, &previous_[i]);
+            if (previous_[i].sa_handler != SIG_IGN)
+                ::sigaction(forwarded_signals[i], &relay, nullptr);
+        }
+    }
+    ~passing_signals_on()
+    {
+        for (std::size_t i = 0; i < std::size(forwarded_signals); ++i)
+            ::sigaction(forwarded_signals[i], &previous_[i], nullptr);
+    }
+    passing_signals_on(const passing_signals_on&) = delete;
+    passing_signals_on& operator=(const passing_signals_on&) = delete;
+
+private:
+    struct sigaction previous_[std::size(forwarded_signals)];
+};
+
+/// Blocks the forwarded signals while it lives: until the command's pid is known, a signal
+/// must wait rather than find no one to pass it on to.
 class blocked_signals {
 public:
     blocked_signals()
     {
-        ::sigemptyset(&blocked_);
+        sigset_t blocked;
+        ::sigemptyset(&blocked);
         for (const int signal : forwarded_signals)
-            ::sigaddset(&blocked_, signal);
-        ::sigaddset(&blocked_, SIGCHLD);
-        ::sigprocmask(SIG_BLOCK, &blocked_, &previous_);
+            ::sigaddset(&blocked, signal);
+        ::sigprocmask(SIG_BLOCK, &blocked, &previous_);
     }
     ~blocked_signals() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
     blocked_signals(const blocked_signals&) = delete;
     blocked_signals& operator=(const blocked_signals&) = delete;
 
-    const sigset_t& blocked() const noexcept { return blocked_; }
     const sigset_t& previous() const noexcept { return previous_; }
 
 private:
-    sigset_t blocked_;
     sigset_t previous_;
 };
 
@@ -67,37 +113,14 @@ int spawn(const std::vector<std::string>& command, const sigset_t& mask, pid_t& 
     return error;
 }
 
-/// Waits for the child, passing on the signals sent to us. Returns its exit status, or
-/// 128 + N if signal N ended it, as a shell reports it.
-int wait_forwarding_signals(pid_t child, const sigset_t& waited)
+/// Returns the command's exit status, or 128 + N if signal N ended it, as a shell reports it.
+int wait_for(pid_t child)
 {
-    for (;;) {
-        siginfo_t info;
-        const int signal = ::sigwaitinfo(&waited, &info);
-        if (signal < 0) {
-            if (errno == EINTR)
-                continue;
-            throw std::system_error(errno, std::generic_category(), "sigwaitinfo");
-        }
-        if (signal != SIGCHLD) {
-            // A terminal's signals (Ctrl-C) reach the whole foreground process group, the
-            // command included: passing those on would deliver them twice.
-            if (info.si_code == SI_USER || info.si_code == SI_QUEUE)
-                ::kill(child, signal);
-            continue;
-        }
-        int status = 0;
-        pid_t done;
-        do
-            done = ::waitpid(child, &status, WNOHANG);
-        while (done < 0 && errno == EINTR);
-        if (done < 0)
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0)
+        if (errno != EINTR)
             throw std::system_error(errno, std::generic_category(), "waitpid");
-        if (done == child && WIFEXITED(status))
-            return WEXITSTATUS(status);
-        if (done == child && WIFSIGNALED(status))
-            return 128 + WTERMSIG(status);
-    }
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
 int run_while_holding(const std::vector<std::string>& command)
@@ -107,13 +130,17 @@ int run_while_holding(const std::vector<std::string>& command)
     default_action.sa_handler = SIG_DFL;
     ::sigaction(SIGCHLD, &default_action, nullptr);
 
-    const blocked_signals signals;
+    const passing_signals_on relay;
     pid_t child;
-    if (const int error = spawn(command, signals.previous(), child)) {
-        std::cerr << "exclusive-control: cannot run " << command.front() << ": " << std::strerror(error) << '\n';
-        return error == ENOENT ? not_found : cannot_execute;
-    }
-    return wait_forwarding_signals(child, signals.blocked());
+    {
+        const blocked_signals until_started;
+        if (const int error = spawn(command, until_started.previous(), child)) {
+            std::cerr << "exclusive-control: cannot run " << command.front() << ": " << std::strerror(error) << '\n';
+            return error == ENOENT ? not_found : cannot_execute;
+        }
+        command_pid = child;
+    } // the signals that came meanwhile are passed on now
+    return wait_for(child);
 }
 
 } // namespace

@@ -130,13 +130,7 @@ lock_status inspect(const fs::path& path)
 
         lock_status result;
         result.holder = detail::read_holder(file.get());
-        result.locked = detail::fcntl_locked_elsewhere(file.get(), path) || (listed && listed->any);
-        // /proc/locks is read a page at a time, and a lock released meanwhile ahead of ours
-        // shifts ours out of the page not yet read: one more look before saying "unlocked".
-        if (!result.locked && listed) {
-            const auto again = detail::read_listed_locks(key);
-            result.locked = again && again->any;
-        }
+        result.locked = (listed && listed->any) || detail::fcntl_locked_elsewhere(file.get(), path);
         return result;
     }
 }

@@ -6,6 +6,7 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
+#include "own_locks.hpp"
 #include "temp_dir.hpp"
 
 #include <fcntl.h>
@@ -16,7 +17,6 @@
 #include <chrono>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -140,30 +140,13 @@ struct lock_inodes {
     std::set<unsigned long> flock;
 };
 
-/// The inodes this process holds POSIX and FLOCK locks on, each listed once. A descriptor's
-/// /proc/self/fdinfo entry lists the locks on its file that are its own: its open file's flocks
-/// and this process's POSIX locks. Not /proc/locks: it lists every lock of the system, one page
-/// per read() resuming at a line number, so while other processes (tests running in parallel)
-/// take and drop locks, a reading of it shows some lines twice or misses some.
+/// The inodes this process holds POSIX and FLOCK locks on.
 lock_inodes locks_of_this_process()
 {
-    std::set<unsigned long> posix, flock;
-    for (const auto& descriptor : fs::directory_iterator("/proc/self/fdinfo")) {
-        std::ifstream info(descriptor.path()); // fails if another thread just closed it
-        for (std::string line; std::getline(info, line);) {
-            if (line.rfind("lock:", 0) != 0)
-                continue;
-            std::istringstream fields(line.substr(5));
-            std::string number, kind, advisory, mode, owner, device_inode;
-            fields >> number >> kind;
-            if (kind == "->")
-                continue; // a waiter, not a holder
-            fields >> advisory >> mode >> owner >> device_inode;
-            const unsigned long inode = std::stoul(device_inode.substr(device_inode.rfind(':') + 1));
-            (kind == "POSIX" ? posix : flock).insert(inode);
-        }
-    }
-    return {posix, flock};
+    lock_inodes found;
+    for (const test_support::own_lock& held : test_support::locks_of_this_process())
+        (held.family == "POSIX" ? found.posix : found.flock).insert(held.inode);
+    return found;
 }
 
 } // namespace

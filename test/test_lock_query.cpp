@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include <sstream>
+#include <vector>
 
 namespace detail = exclusive_control::detail;
 using test_support::child_process;
@@ -103,6 +105,19 @@ BOOST_AUTO_TEST_CASE(lines_of_unexpected_shape_are_skipped)
                              "5: FLOCK  ADVISORY  WRITE 12 fe:00:5 0 EOF\n";
     BOOST_TEST(listed(text, key(0xfe, 0, 5)).any);
     BOOST_TEST(!listed(text, key(0, 0, 0)).any);
+}
+
+BOOST_AUTO_TEST_CASE(a_reading_counts_once_the_next_one_agrees)
+{
+    const detail::listed_locks unlocked{false, false}, locked{true, false}, ours{true, true};
+    auto sequence = [](std::vector<std::optional<detail::listed_locks>> readings) {
+        return [readings, next = std::size_t(0)]() mutable { return readings.at(next++); };
+    };
+    BOOST_TEST((detail::agreed_reading(sequence({locked, locked}), 4) == locked));
+    BOOST_TEST((detail::agreed_reading(sequence({ours, locked, locked}), 4) == locked));
+    BOOST_TEST((detail::agreed_reading(sequence({unlocked, locked, unlocked, unlocked}), 4) == unlocked));
+    BOOST_TEST((detail::agreed_reading(sequence({unlocked, locked, ours, unlocked}), 4) == unlocked));
+    BOOST_TEST(!detail::agreed_reading(sequence({std::nullopt}), 4).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(mountinfo_gives_a_mounts_device_in_decimal)

@@ -17,8 +17,8 @@ struct lock_status {
 
     /// What the file says, by the rules of `lock_error::holder()`: the holder's record when
     /// `locked`, otherwise the record the last holder left behind; `"UNKNOWN"` when the file is
-    /// empty or missing, or when this process holds an fcntl lock on it by other means than
-    /// `lock_file` (reading the file would drop that lock).
+    /// empty or missing, or, on Linux, when this process holds an fcntl lock on it by other
+    /// means than `lock_file` (reading the file would drop that lock; elsewhere it cannot tell).
     std::string holder = "UNKNOWN";
 };
 

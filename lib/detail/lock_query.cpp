@@ -2,8 +2,10 @@
 #include "lock_query.hpp"
 
 #include <fcntl.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/sysmacros.h>
+#endif
 
 #include <cerrno>
 #include <fstream>
@@ -116,10 +118,11 @@ std::optional<kernel_file_key> mount_device(std::istream& mountinfo, unsigned lo
 kernel_file_key kernel_key_of(const fs::path& path, const struct stat& status)
 {
     kernel_file_key key;
+    key.inode = status.st_ino;
+#if defined(__linux__)
     key.major = major(status.st_dev);
     key.minor = minor(status.st_dev);
-    key.inode = status.st_ino;
-#if defined(__linux__) && defined(STATX_MNT_ID)
+#if defined(STATX_MNT_ID) // Linux 5.8
     struct statx extended;
     if (::statx(AT_FDCWD, path.c_str(), AT_STATX_SYNC_AS_STAT, STATX_MNT_ID, &extended) == 0 &&
         (extended.stx_mask & STATX_MNT_ID)) {
@@ -129,19 +132,24 @@ kernel_file_key kernel_key_of(const fs::path& path, const struct stat& status)
             key.minor = device->minor;
         }
     }
-#else
-    (void)path;
 #endif
+#endif
+    (void)path;
     return key;
 }
 
 std::optional<listed_locks> read_listed_locks(const kernel_file_key& file)
 {
 #if defined(__linux__)
-    std::ifstream proc_locks("/proc/locks");
-    if (!proc_locks)
-        return std::nullopt;
-    return find_listed_locks(proc_locks, file, static_cast<long>(::getpid()));
+    const long this_process = ::getpid();
+    return agreed_reading(
+        [&]() -> std::optional<listed_locks> {
+            std::ifstream proc_locks("/proc/locks");
+            if (!proc_locks)
+                return std::nullopt;
+            return find_listed_locks(proc_locks, file, this_process);
+        },
+        4);
 #else
     (void)file;
     return std::nullopt;
