@@ -61,6 +61,7 @@ namespace ec = exclusive_control;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+/// The bound on every wait but the wait for the lock.
 constexpr auto patience = 10s;
 
 /// How long one acquisition may wait before it counts as a violation.
@@ -108,7 +109,7 @@ void write_all(int fd, const std::string& text, const fs::path& path)
     }
 }
 
-/// The whole file, or nullopt-like "missing" flag if it does not exist.
+/// Reads the whole file into `text`; false if it does not exist.
 bool read_whole(const fs::path& path, std::string& text)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
