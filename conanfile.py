@@ -25,7 +25,8 @@ class ExclusiveControlConan(ConanFile):
         "boost/*:without_log": False,
         "boost/*:without_thread": False,
     }
-    # Only what the library needs: tests and examples are switched off in generate().
+    # Only what the library and its command need: tests, examples and benchmarks are switched
+    # off in generate().
     exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "lib/*", "cli/*", "LICENSE*"
 
     def set_version(self):
@@ -60,6 +61,7 @@ class ExclusiveControlConan(ConanFile):
         toolchain = CMakeToolchain(self)
         toolchain.cache_variables["EXCLUSIVE_CONTROL_BUILD_TESTS"] = False
         toolchain.cache_variables["EXCLUSIVE_CONTROL_BUILD_EXAMPLES"] = False
+        toolchain.cache_variables["EXCLUSIVE_CONTROL_BUILD_BENCHMARKS"] = False
         toolchain.cache_variables["EXCLUSIVE_CONTROL_INSTALL"] = True
         toolchain.generate()
         CMakeDeps(self).generate()

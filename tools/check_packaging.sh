@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Packaging checks: the b2 build and its tests (shared and static, debug and release), a b2 user,
+# the CMake package used three ways, a pkg-config user, and Conan's test_package built by plain
+# CMake against an install (Conan itself cannot be installed here).
+# Usage: tools/check_packaging.sh [BUILD_DIR]   (default: build/packaging in the repository)
+# Quiet on success; a failure prints what went wrong. Safe to run again on the same directory.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/build/packaging}
+mkdir -p "$out/logs"
+out=$(cd "$out" && pwd)
+jobs=$(nproc)
+
+fail() { echo "check_packaging: $*" >&2; exit 1; }
+
+step() { # name command...: the output goes to a log that is shown only on failure
+  local log="$out/logs/$1.log"
+  "${@:2}" >"$log" 2>&1 && return 0
+  echo "check_packaging: FAILED: $1 (log: $log); its end:" >&2
+  tail -n 60 "$log" >&2
+  exit 1
+}
+
+# --- The b2 files must not drift from CMake, the source of truth; nor the version macros.
+# test_docs checks the documentation's sources against the headers: the CMake build runs it.
+cmake_tests=$(grep -o '^exclusive_control_test(test_[a-z0-9_]*' "$root/test/CMakeLists.txt" |
+  cut -d'(' -f2 | grep -vx test_docs | sort)
+b2_tests=$(grep -o '^suite test_[a-z0-9_]*' "$root/test/Jamfile" | cut -d' ' -f2 | sort)
+[ "$cmake_tests" = "$b2_tests" ] || fail "test/Jamfile and test/CMakeLists.txt list other tests:
+$(diff <(echo "$cmake_tests") <(echo "$b2_tests") || true)"
+version=$(sed -n 's/^project(exclusive_control VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+header_version=$(sed -n 's/^#define EXCLUSIVE_CONTROL_VERSION_[A-Z]* \([0-9]*\)$/\1/p' \
+  "$root/include/exclusive_control/config.hpp" | paste -sd.)
+[ "$version" = "$header_version" ] || fail "CMakeLists.txt says $version, config.hpp $header_version"
+
+# --- b2. One run for all four variants lets b2 schedule them together; -l bounds a hung test.
+# Everything is built under $out, not beside the Jamfiles. Warnings are not errors here: the
+# CMake builds of tools/test.sh make them so, and gcc's -O3 finds false ones in std::optional.
+run_b2() { # log-name directory b2-arguments...
+  local log="$out/logs/$1.log" dir=$2
+  (cd "$dir" && b2 -j"$jobs" -l300 --build-dir="$out/b2" "${@:3}") \
+    >"$log" 2>&1 && return 0
+  echo "check_packaging: FAILED: b2 ${*:3} in $dir (log: $log)" >&2
+  grep -E -A12 ': (fatal )?error:' "$log" | head -n 60 >&2 || true
+  # b2 keeps a failed test's output beside it, without the .run copy it makes on success.
+  find "$out/b2" -name '*.output' | while read -r output; do
+    [ -e "${output%.output}.run" ] || { echo "--- ${output#"$out/b2/"}"; tail -n 30 "$output"; }
+  done >&2
+  grep '^\.\.\.failed' "$log" >&2 || true
+  exit 1
+}
+run_b2 b2-test "$root" link=shared,static variant=debug,release test
+# A b2 user naming the library by project id (it reuses the libraries built above).
+run_b2 b2-user "$root/test/consumer" link=shared,static
+
+# --- CMake: build and install the library, shared and static.
+install_library() { # kind ON|OFF
+  rm -rf "$out/install-$1" &&
+    cmake -S "$root" -B "$out/library-$1" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS="$2" \
+      -DEXCLUSIVE_CONTROL_BUILD_TESTS=OFF -DEXCLUSIVE_CONTROL_BUILD_EXAMPLES=OFF \
+      -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF &&
+    cmake --build "$out/library-$1" -j"$jobs" &&
+    cmake --install "$out/library-$1" --prefix "$out/install-$1"
+}
+step install-shared install_library shared ON
+step install-static install_library static OFF
+lib=$(find "$out/install-shared" -name 'libexclusive_control.so.*.*.*' | head -n 1)
+[ -n "$lib" ] || fail "no versioned libexclusive_control.so in $out/install-shared"
+objdump -p "$lib" | grep -q "SONAME *libexclusive_control\.so\.${version%%.*}$" ||
+  fail "$lib: its SONAME is not libexclusive_control.so.${version%%.*}"
+if nm -DC --defined-only "$lib" | grep -q 'exclusive_control::detail::'; then
+  fail "$lib exports internal names: hidden visibility is not in effect"
+fi
+
+# A user's CMake project (test/consumer), in a fresh build directory: built, run and installed.
+user_project() { # name cmake-arguments...
+  rm -rf "${out:?}/${1:?}" "$out/$1-install" &&
+    cmake -S "$root/test/consumer" -B "$out/$1" -DCMAKE_BUILD_TYPE=Debug "${@:2}" &&
+    cmake --build "$out/$1" -j"$jobs" && "$out/$1/consumer" &&
+    cmake --install "$out/$1" --prefix "$out/$1-install"
+}
+cmake_user() { # name cmake-arguments...
+  step "$1" user_project "$@"
+  # Built inside the user's project, the library must install nothing of its own.
+  local installed
+  installed=$(cd "$out/$1-install" && find . -type f)
+  [ "$installed" = "./bin/consumer" ] || fail "$1: the user's install holds more than its program:
+$installed"
+}
+# 1. find_package on each install.
+cmake_user package-shared -DCMAKE_PREFIX_PATH="$out/install-shared" -DEXPECT_SHARED=ON
+cmake_user package-static -DCMAKE_PREFIX_PATH="$out/install-static"
+# 2. add_subdirectory of this tree, here as a shared library.
+cmake_user subdirectory -DEXCLUSIVE_CONTROL_FROM=subdirectory -DEXCLUSIVE_CONTROL_SOURCE="$root" \
+  -DBUILD_SHARED_LIBS=ON -DEXPECT_SHARED=ON
+# 3. FetchContent of an archive of what a clone would hold (tracked or new, not ignored, files).
+archive="$out/exclusive_control-src.tar.gz"
+(cd "$root" && git ls-files -z --cached --others --exclude-standard |
+  while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
+  tar -czf "$archive" --null -T - --transform 's,^,exclusive_control/,')
+cmake_user fetchcontent -DEXCLUSIVE_CONTROL_FROM=fetchcontent -DEXCLUSIVE_CONTROL_SOURCE="$archive"
+
+# --- pkg-config from a plain Makefile, and test_package from plain CMake, on each install.
+pkg_config_user() { # kind
+  local pc expect=""
+  pc=$(dirname "$(find "$out/install-$1" -name exclusive_control.pc)")
+  [ "$1" = shared ] && expect=-DEXPECT_DYN_LINK
+  mkdir -p "$out/pkg-config-$1" && (cd "$out/pkg-config-$1" &&
+    PKG_CONFIG_PATH="$pc" make -B -f "$root/test/consumer/Makefile" CPPFLAGS="$expect" &&
+    ./consumer)
+}
+test_package() { # kind
+  cmake -S "$root/test_package" -B "$out/test_package-$1" -DCMAKE_PREFIX_PATH="$out/install-$1" &&
+    cmake --build "$out/test_package-$1" -j"$jobs" && "$out/test_package-$1/test_package"
+}
+for kind in shared static; do
+  step "pkg-config-$kind" pkg_config_user $kind
+  step "test_package-$kind" test_package $kind
+done
+
+# The Conan recipes can at least be parsed.
+if command -v python3 >/dev/null; then
+  for recipe in "$root/conanfile.py" "$root/test_package/conanfile.py"; do
+    python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$recipe" ||
+      fail "$recipe does not parse"
+  done
+fi
