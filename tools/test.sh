@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
 # ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang). `--quick` runs the
-# plain build only. The stress and chaos suites run at their CI sizes (8 processes x 4 threads
+# plain build only; then the packaging checks (tools/check_packaging.sh: b2, the CMake package
+# three ways, pkg-config, Conan's test_package). The stress and chaos suites run at their CI sizes (8 processes x 4 threads
 # x 100 sections; 40 kills) in the plain build and smaller under the sanitizers, unless the
 # EXCLUSIVE_CONTROL_STRESS_* and EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
 set -euo pipefail
@@ -42,5 +43,7 @@ if ! $quick; then
   run_suite fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXCLUSIVE_CONTROL_FUZZ=ON \
     -DEXCLUSIVE_CONTROL_BUILD_TESTS=OFF -DEXCLUSIVE_CONTROL_BUILD_EXAMPLES=OFF -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF \
     -DEXCLUSIVE_CONTROL_BUILD_CLI=OFF -DEXCLUSIVE_CONTROL_INSTALL=OFF
+  echo "== packaging"
+  bash "$root/tools/check_packaging.sh" "$root/build/packaging"
 fi
 echo "All tests passed."
