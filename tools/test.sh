@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
-# ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang). `--quick` runs the
-# plain build only; then the packaging checks (tools/check_packaging.sh: b2, the CMake package
-# three ways, pkg-config, Conan's test_package). The stress and chaos suites run at their CI sizes (8 processes x 4 threads
-# x 100 sections; 40 kills) in the plain build and smaller under the sanitizers, unless the
+# ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang), then the packaging
+# checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config, Conan's
+# test_package). `--quick` runs the plain build only. The stress and chaos suites run at their
+# CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and smaller under the sanitizers, unless the
 # EXCLUSIVE_CONTROL_STRESS_* and EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
