@@ -71,22 +71,22 @@ child_process::~child_process()
     }
 }
 
-bool child_process::read_more(std::chrono::steady_clock::time_point deadline, const char* waiting_for)
+child_process::read_result child_process::read_more(std::chrono::steady_clock::time_point deadline)
 {
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0)
-            throw std::runtime_error("child " + std::to_string(pid()) + " wrote no " + waiting_for + " in time");
+            return read_result::timed_out;
         pollfd ready{from_child_.native_source(), POLLIN, 0};
         if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
             continue;
         char chunk[256];
         const ssize_t n = ::read(from_child_.native_source(), chunk, sizeof chunk);
         if (n <= 0)
-            return false;
+            return read_result::closed;
         buffered_.append(chunk, static_cast<std::size_t>(n));
-        return true;
+        return read_result::data;
     }
 }
 
@@ -107,25 +107,24 @@ std::optional<std::string> child_process::try_read_line(std::chrono::millisecond
             buffered_.erase(0, newline + 1);
             return line;
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0)
-            return std::nullopt;
-        pollfd ready{from_child_.native_source(), POLLIN, 0};
-        if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
-            continue;
-        char chunk[256];
-        const ssize_t n = ::read(from_child_.native_source(), chunk, sizeof chunk);
-        if (n <= 0)
+        switch (read_more(deadline)) {
+        case read_result::data: break;
+        case read_result::timed_out: return std::nullopt;
+        case read_result::closed:
             throw std::runtime_error("child " + std::to_string(pid()) + " closed its output early");
-        buffered_.append(chunk, static_cast<std::size_t>(n));
+        }
     }
 }
 
 std::string child_process::read_to_end(std::chrono::milliseconds timeout)
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (read_more(deadline, "end of output")) {
+    for (;;) {
+        const read_result result = read_more(deadline);
+        if (result == read_result::closed)
+            break;
+        if (result == read_result::timed_out)
+            throw std::runtime_error("child " + std::to_string(pid()) + " did not end its output in time");
     }
     return std::exchange(buffered_, std::string());
 }

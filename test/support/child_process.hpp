@@ -52,8 +52,9 @@ private:
     static boost::process::child start(const std::filesystem::path& program, const std::vector<std::string>& args,
                                        error_stream errors, boost::process::pipe& to_child,
                                        boost::process::pipe& from_child);
-    /// Appends what the child writes next to `buffered_`; false once it closed its output.
-    bool read_more(std::chrono::steady_clock::time_point deadline, const char* waiting_for);
+    /// Appends what the child writes next to `buffered_`, or says why nothing came.
+    enum class read_result { data, closed, timed_out };
+    read_result read_more(std::chrono::steady_clock::time_point deadline);
 
     boost::process::pipe to_child_;
     boost::process::pipe from_child_;
