@@ -38,7 +38,7 @@ run_suite debug -DCMAKE_BUILD_TYPE=Debug
 if ! $quick; then
   (sanitized_sizes
    run_suite asan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=address,undefined
-   TSAN_OPTIONS="halt_on_error=1" run_suite tsan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=thread)
+   TSAN_OPTIONS="halt_on_error=1 die_after_fork=0" run_suite tsan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=thread)
   # The fuzz targets as libFuzzer programs, each run once on every input of its corpus.
   run_suite fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXCLUSIVE_CONTROL_FUZZ=ON \
     -DEXCLUSIVE_CONTROL_BUILD_TESTS=OFF -DEXCLUSIVE_CONTROL_BUILD_EXAMPLES=OFF -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF \
