@@ -5,7 +5,7 @@
 // counter must be PROCESSES x THREADS x ITERATIONS and nobody may have seen anyone else inside.
 //
 // Sizes: EXCLUSIVE_CONTROL_STRESS_PROCESSES, _THREADS, _ITERATIONS (default 8 x 4 x 100, what
-// CI runs); EXCLUSIVE_CONTROL_STRESS_SECONDS bounds the run (default 120), and
+// CI runs); EXCLUSIVE_CONTROL_STRESS_SECONDS bounds the run (default 240), and
 // EXCLUSIVE_CONTROL_STRESS_WAIT_SECONDS one acquisition (default 60): the lock is not fair, and
 // with 32 contenders one of them may wait seconds, with a hundred far longer.
 #define BOOST_TEST_MODULE stress
@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_CASE(processes_and_threads_never_overlap_and_lose_no_update)
     const long processes = test_support::size_setting("EXCLUSIVE_CONTROL_STRESS_PROCESSES", 8);
     const long threads = test_support::size_setting("EXCLUSIVE_CONTROL_STRESS_THREADS", 4);
     const long iterations = test_support::size_setting("EXCLUSIVE_CONTROL_STRESS_ITERATIONS", 100);
-    const std::chrono::seconds budget(test_support::size_setting("EXCLUSIVE_CONTROL_STRESS_SECONDS", 120));
+    const std::chrono::seconds budget(test_support::size_setting("EXCLUSIVE_CONTROL_STRESS_SECONDS", 240));
     const long expected = processes * threads * iterations;
 
     test_support::temp_dir dir;

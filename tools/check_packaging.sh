@@ -51,6 +51,12 @@ run_b2() { # log-name directory b2-arguments...
 }
 # CI takes every value of each feature once (shared debug, static release), to keep its time
 # down; EXCLUSIVE_CONTROL_B2_ALL=1 runs all four combinations in one go.
+# The plain CMake build of tools/test.sh runs stress and chaos at full size; here, as under the
+# sanitizers, smaller sizes keep the time down.
+export EXCLUSIVE_CONTROL_STRESS_PROCESSES=${EXCLUSIVE_CONTROL_STRESS_PROCESSES:-4}
+export EXCLUSIVE_CONTROL_STRESS_THREADS=${EXCLUSIVE_CONTROL_STRESS_THREADS:-4}
+export EXCLUSIVE_CONTROL_STRESS_ITERATIONS=${EXCLUSIVE_CONTROL_STRESS_ITERATIONS:-50}
+export EXCLUSIVE_CONTROL_CHAOS_KILLS=${EXCLUSIVE_CONTROL_CHAOS_KILLS:-15}
 if [ "${EXCLUSIVE_CONTROL_B2_ALL:-0}" = 1 ]; then
   run_b2 b2-test "$root" link=shared,static variant=debug,release test
 else
