@@ -5,9 +5,8 @@
 
 #include <exclusive_control/exclusive_control.hpp>
 
-#include "detail/lock_query.hpp"
-
 #include "child_process.hpp"
+#include "own_locks.hpp"
 #include "temp_dir.hpp"
 
 #include <fcntl.h>
@@ -33,20 +32,15 @@ void require_both_families_busy(const fs::path& path)
     BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
 }
 
-/// Whether this process holds an fcntl lock on `path`, from /proc/locks: the half of our
-/// lock that closing a stray descriptor would drop. The kernel lists the locks a page at a
-/// time, so while other processes lock and unlock, one reading may miss ours; a dropped lock
-/// stays missing.
+/// Whether this process holds an fcntl lock on `path`: the half of our lock that closing a
+/// stray descriptor would drop.
 bool this_process_holds_fcntl_lock(const fs::path& path)
 {
     struct stat status;
     BOOST_TEST_REQUIRE(::stat(path.c_str(), &status) == 0);
-    for (int reading = 0; reading < 3; ++reading) {
-        const auto listed = ec::detail::read_listed_locks(ec::detail::kernel_key_of(path, status));
-        BOOST_TEST_REQUIRE(listed.has_value());
-        if (listed->fcntl_of_this_process)
+    for (const test_support::own_lock& held : test_support::locks_of_this_process())
+        if (held.family == "POSIX" && held.inode == status.st_ino)
             return true;
-    }
     return false;
 }
 
