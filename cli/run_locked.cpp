@@ -12,8 +12,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <system_error>
 
@@ -51,7 +51,9 @@ public:
     {
         struct sigaction relay {};
         relay.sa_sigaction = pass_on;
-        relay.sa_flags = SA_SIGINFO | SA_RESTART;
+        // No SA_RESTART: waitpid() returns on a signal, so that a handler deferred to the
+        // next library call (as ThreadSanitizer does) runs before we wait again.
+        relay.sa_flags = SA_SIGINFO;
         ::sigemptyset(&relay.sa_mask);
         for (const int signal : forwarded_signals)
             ::sigaddset(&relay.sa_mask, signal);

@@ -37,7 +37,8 @@ struct lock_status {
 ///
 /// Returns: `{false, "UNKNOWN"}` if nothing exists at `path`.
 /// Throws: `std::filesystem::filesystem_error` naming the path and the reason if `path` is
-/// empty, names a directory or another file that is not regular, or cannot be read.
+/// empty, names a directory or another file that is not regular, cannot be read, or its
+/// file system refuses to say whether it is locked (`F_GETLK` failing, as on NFS without lockd).
 EXCLUSIVE_CONTROL_DECL lock_status inspect(const std::filesystem::path& path);
 
 } // namespace exclusive_control
