@@ -34,9 +34,15 @@ int open_raw(const std::filesystem::path& path)
 
 /// One trial: a child holds the lock for `hold`, notes the time and releases; we wait for it.
 /// Returns the release-to-acquisition latency in microseconds and our CPU per second waited.
+///
+/// The holder stays alive until the waiter has the lock: a process that exits right after
+/// releasing tears down its address space on the CPU where the kernel tends to place the task
+/// it just woke, which adds the exit's cost (0.3-0.5 ms for a process linking Boost.Log, less
+/// for the raw baseline) to the figure without saying anything about the handoff.
 std::pair<double, double> trial(peer kind, const std::filesystem::path& path, std::chrono::milliseconds hold)
 {
     bench::channel from_holder;
+    bench::channel to_holder;
     const pid_t holder = bench::spawn([&] {
         std::optional<ec::lock_file> lock;
         int fd = -1;
@@ -53,6 +59,7 @@ std::pair<double, double> trial(peer kind, const std::filesystem::path& path, st
             lock->close();
         else
             ::close(fd);
+        to_holder.get<char>();
         return 0;
     });
     from_holder.get<char>();
@@ -71,6 +78,7 @@ std::pair<double, double> trial(peer kind, const std::filesystem::path& path, st
         ::close(fd);
     }
     const std::int64_t cpu_used = bench::thread_cpu_ns() - cpu_started;
+    to_holder.put('D');
     const std::int64_t released = from_holder.get<std::int64_t>();
     bench::reap(holder);
     const double waited_seconds = static_cast<double>(acquired - wait_started) / 1e9;
