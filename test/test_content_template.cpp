@@ -3,9 +3,9 @@
 
 #include "detail/content_template.hpp"
 
-#include <boost/asio/ip/host_name.hpp>
+#include "child_process.hpp"
 
-#include <unistd.h>
+#include <boost/asio/ip/host_name.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -33,14 +33,14 @@ bool contains(const std::string& text, const std::string& part)
 
 BOOST_AUTO_TEST_CASE(default_template_renders_the_pid)
 {
-    BOOST_TEST(content_template("{pid}").render() == std::to_string(::getpid()));
+    BOOST_TEST(content_template("{pid}").render() == test_support::this_process_id());
 }
 
 BOOST_AUTO_TEST_CASE(pid_and_hostname_render_for_containers)
 {
     BOOST_TEST(content_template("{pid};{hostname}").render("1", "c0ffee") == "1;c0ffee");
     BOOST_TEST(content_template("{pid};{hostname}").render() ==
-               std::to_string(::getpid()) + ";" + boost::asio::ip::host_name());
+               test_support::this_process_id() + ";" + boost::asio::ip::host_name());
 }
 
 BOOST_AUTO_TEST_CASE(doubled_braces_are_literal)

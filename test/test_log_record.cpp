@@ -8,15 +8,13 @@
 #include "log_capture.hpp"
 #include "temp_dir.hpp"
 
-#include <unistd.h>
-
 namespace ec = exclusive_control;
 using namespace std::chrono_literals;
 using test_support::log_capture;
 using test_support::temp_dir;
 
 namespace {
-const std::string own_pid = std::to_string(::getpid());
+const std::string own_pid = test_support::this_process_id();
 }
 
 BOOST_AUTO_TEST_CASE(failed_lock_emits_one_error_record_on_the_channel)
@@ -61,6 +59,8 @@ BOOST_AUTO_TEST_CASE(custom_template_caller_gets_the_content_form)
                "Error locking file " + path.string() + "; content: \"" + holder.substr(0, 40) + "...\"");
 }
 
+// On Windows, test_windows has this with a peer that locks byte 0 as zc.lockfile does there.
+#if !defined(_WIN32)
 BOOST_AUTO_TEST_CASE(holder_that_wrote_nothing_is_unknown)
 {
     temp_dir dir;
@@ -80,6 +80,7 @@ BOOST_AUTO_TEST_CASE(holder_that_wrote_nothing_is_unknown)
     flock_holder.close_stdin();
     BOOST_TEST(flock_holder.wait() == 0);
 }
+#endif
 
 BOOST_AUTO_TEST_CASE(success_emits_nothing)
 {

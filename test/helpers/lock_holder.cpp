@@ -3,18 +3,28 @@
 //   try PATH               lock_file once: print "acquired" (exit 0) or "busy HOLDER" (exit 3)
 //   wait PATH MS           lock_file with a timeout: "acquired" (0) or "timeout HOLDER" (4)
 //   wait-hold PATH MS      wait up to MS for the lock; "acquired", then release at end of stdin
+// POSIX only:
 //   hold-exec PATH         hold, start `sleep 60`, print "locked CHILD_PID", release at end of stdin
 //   fcntl-hold PATH        plain fcntl(F_SETLK) write lock, print "locked", release at end of stdin
 //   fcntl-try PATH         plain fcntl(F_SETLK) attempt: exit 0 if it would succeed, 3 if busy
 //   list-fds PATH          print how many of this process's descriptors name PATH's inode
+// Windows only, a peer that locks as zc.lockfile does there (msvcrt.locking of byte 0):
+//   first-byte-hold PATH   LockFileEx on byte 0, print "locked", release at end of stdin
+//   first-byte-try PATH    the same attempt: exit 0 if it would succeed, 3 if busy
+// Arguments are UTF-8, on Windows too.
 #include <exclusive_control/exclusive_control.hpp>
 
 #include <boost/log/core.hpp>
 
+#if defined(_WIN32)
+#include <windows.h>
+#include <shellapi.h>
+#else
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -22,16 +32,66 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
+#if !defined(_WIN32)
 extern char** environ;
+#endif
 
 namespace {
+
+#if defined(_WIN32)
+
+void wait_for_end_of_input()
+{
+    char buffer[64];
+    DWORD n = 0;
+    while (::ReadFile(::GetStdHandle(STD_INPUT_HANDLE), buffer, sizeof buffer, &n, nullptr) && n > 0) {
+    }
+}
+
+/// The command line as UTF-8: a Windows program's narrow argv is in the ANSI code page, which
+/// cannot hold every path.
+std::vector<std::string> arguments(int, char**)
+{
+    int count = 0;
+    wchar_t** wide = ::CommandLineToArgvW(::GetCommandLineW(), &count);
+    std::vector<std::string> result;
+    for (int i = 0; i < count; ++i)
+        result.push_back(std::filesystem::path(wide[i]).u8string());
+    ::LocalFree(wide);
+    return result;
+}
+
+int first_byte_lock(const std::filesystem::path& path, bool hold)
+{
+    const HANDLE file = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
+                                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_ALWAYS,
+                                      FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (file == INVALID_HANDLE_VALUE)
+        return 2;
+    OVERLAPPED byte_0{};
+    if (!::LockFileEx(file, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &byte_0))
+        return ::GetLastError() == ERROR_LOCK_VIOLATION ? 3 : 2;
+    if (hold) {
+        std::cout << "locked" << std::endl;
+        wait_for_end_of_input();
+    }
+    return 0;
+}
+
+#else
 
 void wait_for_end_of_input()
 {
     char c;
     while (::read(STDIN_FILENO, &c, 1) > 0) {
     }
+}
+
+std::vector<std::string> arguments(int argc, char** argv)
+{
+    return std::vector<std::string>(argv, argv + argc);
 }
 
 int fcntl_lock(const char* path, bool hold)
@@ -66,35 +126,28 @@ int count_descriptors_of(const char* path)
     return count;
 }
 
+#endif
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     // The tests read our stdout; the library's record must not land there.
     boost::log::core::get()->set_logging_enabled(false);
-    if (argc < 3) {
+    const std::vector<std::string> args = arguments(argc, argv);
+    if (args.size() < 3) {
         std::cerr << "usage: lock_holder MODE PATH [ARG]\n";
         return 2;
     }
-    const std::string mode = argv[1];
-    const std::filesystem::path path = argv[2];
+    const std::string& mode = args[1];
+    const std::filesystem::path path = std::filesystem::u8path(args[2]);
     try {
-        if (mode == "hold" || mode == "hold-exec") {
+        if (mode == "hold") {
             exclusive_control::lock_options options;
-            if (argc > 3)
-                options.content_template = argv[3];
+            if (args.size() > 3)
+                options.content_template = args[3];
             exclusive_control::lock_file lock(path, options);
-            if (mode == "hold-exec") {
-                pid_t child;
-                char sleep_program[] = "sleep";
-                char seconds[] = "60";
-                char* child_argv[] = {sleep_program, seconds, nullptr};
-                if (::posix_spawnp(&child, "sleep", nullptr, nullptr, child_argv, environ) != 0)
-                    return 2;
-                std::cout << "locked " << child << std::endl;
-            } else {
-                std::cout << "locked" << std::endl;
-            }
+            std::cout << "locked" << std::endl;
             wait_for_end_of_input();
             return 0;
         }
@@ -103,14 +156,30 @@ int main(int argc, char** argv)
             std::cout << "acquired" << std::endl;
             return 0;
         }
-        if (mode == "wait" && argc > 3) {
-            exclusive_control::lock_file lock(path, std::chrono::milliseconds(std::stoi(argv[3])));
+        if (mode == "wait" && args.size() > 3) {
+            exclusive_control::lock_file lock(path, std::chrono::milliseconds(std::stoi(args[3])));
             std::cout << "acquired" << std::endl;
             return 0;
         }
-        if (mode == "wait-hold" && argc > 3) {
-            exclusive_control::lock_file lock(path, std::chrono::milliseconds(std::stoi(argv[3])));
+        if (mode == "wait-hold" && args.size() > 3) {
+            exclusive_control::lock_file lock(path, std::chrono::milliseconds(std::stoi(args[3])));
             std::cout << "acquired" << std::endl;
+            wait_for_end_of_input();
+            return 0;
+        }
+#if defined(_WIN32)
+        if (mode == "first-byte-hold" || mode == "first-byte-try")
+            return first_byte_lock(path, mode == "first-byte-hold");
+#else
+        if (mode == "hold-exec") {
+            exclusive_control::lock_file lock(path);
+            pid_t child;
+            char sleep_program[] = "sleep";
+            char seconds[] = "60";
+            char* child_argv[] = {sleep_program, seconds, nullptr};
+            if (::posix_spawnp(&child, "sleep", nullptr, nullptr, child_argv, environ) != 0)
+                return 2;
+            std::cout << "locked " << child << std::endl;
             wait_for_end_of_input();
             return 0;
         }
@@ -120,6 +189,7 @@ int main(int argc, char** argv)
             std::cout << count_descriptors_of(path.c_str()) << std::endl;
             return 0;
         }
+#endif
     } catch (const exclusive_control::lock_timeout& error) {
         std::cout << "timeout " << error.holder() << std::endl;
         return 4;

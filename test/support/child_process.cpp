@@ -1,16 +1,22 @@
 #include "child_process.hpp"
 
 #include <boost/process/args.hpp>
+#include <boost/process/environment.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/search_path.hpp>
 #include <boost/test/unit_test.hpp>
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -21,9 +27,63 @@ namespace bp = boost::process;
 
 namespace {
 
+using std::chrono::steady_clock;
+
+#if defined(_WIN32)
+
+// Windows pipes are created not inheritable; Boost.Process marks only the child's ends so.
+bp::pipe private_pipe()
+{
+    return bp::pipe();
+}
+
+void close_end(bp::pipe& pipe, bool sink)
+{
+    const HANDLE handle = sink ? pipe.native_sink() : pipe.native_source();
+    if (handle != INVALID_HANDLE_VALUE)
+        ::CloseHandle(handle);
+    if (sink)
+        pipe.assign_sink(INVALID_HANDLE_VALUE);
+    else
+        pipe.assign_source(INVALID_HANDLE_VALUE);
+}
+
+/// Reads what the child wrote into `buffer`: how many bytes, 0 once it closed its output, or
+/// nothing if it wrote nothing by `deadline`. An anonymous pipe cannot be polled: peek, sleep.
+std::optional<std::size_t> read_some(bp::pipe& pipe, char* buffer, std::size_t size, steady_clock::time_point deadline)
+{
+    for (;;) {
+        DWORD available = 0;
+        if (!::PeekNamedPipe(pipe.native_source(), nullptr, 0, nullptr, &available, nullptr))
+            return 0; // ERROR_BROKEN_PIPE: every writer closed its end
+        if (available > 0) {
+            DWORD n = 0;
+            if (!::ReadFile(pipe.native_source(), buffer, std::min<DWORD>(available, static_cast<DWORD>(size)), &n,
+                            nullptr))
+                return 0;
+            return n;
+        }
+        if (steady_clock::now() >= deadline)
+            return std::nullopt;
+        std::this_thread::sleep_for(1ms);
+    }
+}
+
+/// Boost.Process would turn narrow arguments into wide ones through the ANSI code page; ours
+/// are UTF-8.
+std::vector<std::wstring> native_arguments(const std::vector<std::string>& args)
+{
+    std::vector<std::wstring> wide;
+    for (const std::string& arg : args)
+        wide.push_back(std::filesystem::u8path(arg).wstring());
+    return wide;
+}
+
+#else
+
 // Boost.Process's own pipes are not close-on-exec, so a second child would inherit the first
 // one's standard input and the first would never see it end.
-bp::pipe close_on_exec_pipe()
+bp::pipe private_pipe()
 {
     int ends[2];
     if (::pipe2(ends, O_CLOEXEC) != 0)
@@ -42,20 +102,44 @@ void close_end(bp::pipe& pipe, bool sink)
         pipe.assign_source(-1);
 }
 
+/// Reads what the child wrote into `buffer`: how many bytes, 0 once it closed its output, or
+/// nothing if it wrote nothing by `deadline`.
+std::optional<std::size_t> read_some(bp::pipe& pipe, char* buffer, std::size_t size, steady_clock::time_point deadline)
+{
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+        if (left.count() <= 0)
+            return std::nullopt;
+        pollfd ready{pipe.native_source(), POLLIN, 0};
+        if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
+            continue;
+        const ssize_t n = ::read(pipe.native_source(), buffer, size);
+        return n <= 0 ? 0 : static_cast<std::size_t>(n);
+    }
+}
+
+const std::vector<std::string>& native_arguments(const std::vector<std::string>& args)
+{
+    return args;
+}
+
+#endif
+
 } // namespace
 
 bp::child child_process::start(const std::filesystem::path& program, const std::vector<std::string>& args,
                                error_stream errors, bp::pipe& to_child, bp::pipe& from_child)
 {
+    const auto& arguments = native_arguments(args);
     if (errors == error_stream::with_output)
-        return bp::child(program.string(), bp::args(args), bp::std_in < to_child,
+        return bp::child(program.native(), bp::args(arguments), bp::std_in < to_child,
                          (bp::std_out & bp::std_err) > from_child);
-    return bp::child(program.string(), bp::args(args), bp::std_in < to_child, bp::std_out > from_child);
+    return bp::child(program.native(), bp::args(arguments), bp::std_in < to_child, bp::std_out > from_child);
 }
 
 child_process::child_process(const std::filesystem::path& program, const std::vector<std::string>& args,
                              error_stream errors)
-    : to_child_(close_on_exec_pipe()), from_child_(close_on_exec_pipe()),
+    : to_child_(private_pipe()), from_child_(private_pipe()),
       child_(start(program, args, errors, to_child_, from_child_))
 {
     close_end(to_child_, false);
@@ -71,23 +155,16 @@ child_process::~child_process()
     }
 }
 
-child_process::read_result child_process::read_more(std::chrono::steady_clock::time_point deadline)
+child_process::read_result child_process::read_more(steady_clock::time_point deadline)
 {
-    for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0)
-            return read_result::timed_out;
-        pollfd ready{from_child_.native_source(), POLLIN, 0};
-        if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
-            continue;
-        char chunk[256];
-        const ssize_t n = ::read(from_child_.native_source(), chunk, sizeof chunk);
-        if (n <= 0)
-            return read_result::closed;
-        buffered_.append(chunk, static_cast<std::size_t>(n));
-        return read_result::data;
-    }
+    char chunk[256];
+    const std::optional<std::size_t> n = read_some(from_child_, chunk, sizeof chunk, deadline);
+    if (!n)
+        return read_result::timed_out;
+    if (*n == 0)
+        return read_result::closed;
+    buffered_.append(chunk, *n);
+    return read_result::data;
 }
 
 std::string child_process::read_line(std::chrono::milliseconds timeout)
@@ -105,6 +182,8 @@ std::optional<std::string> child_process::try_read_line(std::chrono::millisecond
         if (newline != std::string::npos) {
             std::string line = buffered_.substr(0, newline);
             buffered_.erase(0, newline + 1);
+            if (!line.empty() && line.back() == '\r')
+                line.pop_back();
             return line;
         }
         switch (read_more(deadline)) {
@@ -154,7 +233,12 @@ bool child_process::running()
 
 void child_process::kill()
 {
+#if defined(_WIN32)
+    std::error_code ignored;
+    child_.terminate(ignored);
+#else
     ::kill(child_.id(), SIGKILL);
+#endif
 }
 
 std::filesystem::path helper_program(const std::string& name)
@@ -179,6 +263,23 @@ int run_helper(const std::vector<std::string>& args)
     child.close_stdin();
     return child.wait();
 }
+
+std::string this_process_id()
+{
+    return std::to_string(boost::this_process::get_id());
+}
+
+#if defined(_WIN32)
+
+bool first_byte_peer_can_lock(const std::filesystem::path& path)
+{
+    const int status = run_helper({"first-byte-try", path.u8string()});
+    if (status != 0 && status != 3)
+        throw std::runtime_error("first-byte-try failed with status " + std::to_string(status));
+    return status == 0;
+}
+
+#else
 
 bool flock_peer_can_lock(const std::filesystem::path& path)
 {
@@ -233,5 +334,7 @@ int run_in_fork(const std::function<int()>& body, std::chrono::milliseconds time
     }
     return wait_for_pid(pid, timeout);
 }
+
+#endif
 
 } // namespace test_support

@@ -6,7 +6,9 @@
 #include <boost/process/child.hpp>
 #include <boost/process/pipe.hpp>
 
+#if !defined(_WIN32)
 #include <sys/types.h>
+#endif
 
 #include <chrono>
 #include <filesystem>
@@ -22,7 +24,8 @@ using namespace std::chrono_literals;
 /// The bound on any single wait in the tests.
 constexpr std::chrono::milliseconds patience = 10s;
 
-/// A program started with its standard input and output connected to us.
+/// A program started with its standard input and output connected to us. Its arguments are
+/// UTF-8, on Windows too.
 class child_process {
 public:
     enum class error_stream { inherited, with_output };
@@ -33,7 +36,8 @@ public:
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;
 
-    /// The next line the child writes, without the newline. Throws after `timeout`.
+    /// The next line the child writes, without the newline (nor the carriage return before it,
+    /// which a Windows program's text-mode output adds). Throws after `timeout`.
     std::string read_line(std::chrono::milliseconds timeout = patience);
     /// The next line if the child writes one within `timeout`.
     std::optional<std::string> try_read_line(std::chrono::milliseconds timeout);
@@ -45,8 +49,9 @@ public:
     int wait(std::chrono::milliseconds timeout = patience);
     /// Whether the child has not exited yet; never waits.
     bool running();
+    /// Ends the child at once, as SIGKILL or TerminateProcess does.
     void kill();
-    pid_t pid() const { return child_.id(); }
+    boost::process::pid_t pid() const { return child_.id(); }
 
 private:
     static boost::process::child start(const std::filesystem::path& program, const std::vector<std::string>& args,
@@ -72,6 +77,17 @@ std::filesystem::path lock_holder();
 /// Runs the helper to completion and returns its exit code: 0 acquired, 3 busy.
 int run_helper(const std::vector<std::string>& args);
 
+/// This process's id, as `{pid}` renders it.
+std::string this_process_id();
+
+#if defined(_WIN32)
+
+/// Whether a peer in another process that locks byte 0 with `LockFileEx`, as zc.lockfile does on
+/// Windows, could take the lock now.
+bool first_byte_peer_can_lock(const std::filesystem::path& path);
+
+#else
+
 /// Whether a flock-family peer (`flock -n`) could take the lock now.
 bool flock_peer_can_lock(const std::filesystem::path& path);
 /// Whether an fcntl-family peer in another process could take the lock now.
@@ -83,6 +99,8 @@ int run_in_fork(const std::function<int()>& body, std::chrono::milliseconds time
 
 /// Waits for a forked child, bounded; returns its exit status (128 + signal if killed).
 int wait_for_pid(pid_t pid, std::chrono::milliseconds timeout = patience);
+
+#endif
 
 } // namespace test_support
 

@@ -1,19 +1,29 @@
 #include "temp_dir.hpp"
 
-#include <cstdlib>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <stdexcept>
-#include <system_error>
 
 namespace test_support {
 
 temp_dir::temp_dir()
 {
-    std::string pattern = (std::filesystem::temp_directory_path() / "exclusive_control-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-    path_ = pattern;
+    // As mkdtemp(3), which Windows lacks: create_directory() says whether we made the directory,
+    // so a name another process took meanwhile is never shared.
+    const std::filesystem::path parent = std::filesystem::temp_directory_path();
+    std::random_device entropy;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        char name[32];
+        std::snprintf(name, sizeof name, "exclusive_control-%08x", static_cast<unsigned>(entropy()));
+        if (std::filesystem::create_directory(parent / name)) {
+            path_ = parent / name;
+            std::filesystem::permissions(path_, std::filesystem::perms::owner_all);
+            return;
+        }
+    }
+    throw std::runtime_error("cannot create a fresh directory in " + parent.u8string());
 }
 
 temp_dir::~temp_dir()
@@ -35,7 +45,7 @@ void write_file(const std::filesystem::path& path, const std::string& content)
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << content;
     if (!out)
-        throw std::runtime_error("cannot write " + path.string());
+        throw std::runtime_error("cannot write " + path.u8string());
 }
 
 } // namespace test_support
