@@ -8,6 +8,7 @@
 #include "detail/failure_log.hpp"
 #include "detail/holder.hpp"
 #include "detail/os_lock.hpp"
+#include "detail/path_text.hpp"
 #include "detail/process_table.hpp"
 #include "detail/release_watch.hpp"
 
@@ -215,11 +216,11 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
 [[noreturn]] void give_up(const fs::path& path, const lock_options& options, const std::string& holder,
                           bool timed_out)
 {
-    detail::log_failure(detail::failure_message(path.string(), holder, options.content_template));
+    detail::log_failure(detail::failure_message(detail::path_text(path), holder, options.content_template));
     if (timed_out)
-        throw lock_timeout("Couldn't lock " + path.string() + " before the timeout; held by " + holder,
+        throw lock_timeout("Couldn't lock " + detail::path_text(path) + " before the timeout; held by " + holder,
                            path, holder);
-    throw lock_error("Couldn't lock " + path.string() + "; held by " + holder, path, holder);
+    throw lock_error("Couldn't lock " + detail::path_text(path) + "; held by " + holder, path, holder);
 }
 
 } // namespace
@@ -240,7 +241,7 @@ lock_file::lock_file(fs::path path, std::defer_lock_t, lock_options options)
     try {
         detail::content_template{options_.content_template};
     } catch (const std::invalid_argument& error) {
-        throw std::invalid_argument("lock file " + path_.string() + ": " + error.what());
+        throw std::invalid_argument("lock file " + detail::path_text(path_) + ": " + error.what());
     }
 }
 
@@ -284,7 +285,7 @@ void lock_file::unlock()
 {
     if (!owns_lock())
         throw std::system_error(std::make_error_code(std::errc::operation_not_permitted),
-                                "unlock of lock file " + path_.string() + " that this object does not hold");
+                                "unlock of lock file " + detail::path_text(path_) + " that this object does not hold");
     close();
 }
 
@@ -297,7 +298,7 @@ bool lock_file::try_lock_until_steady(std::chrono::steady_clock::time_point dead
 {
     if (owns_lock())
         throw std::system_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
-                                "lock file " + path_.string() + " is already held by this object");
+                                "lock file " + detail::path_text(path_) + " is already held by this object");
     require_path(path_);
     close(); // a copy inherited through fork() holds nothing of ours
     std::string holder;
