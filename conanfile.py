@@ -88,3 +88,5 @@ class ExclusiveControlConan(ConanFile):
             self.cpp_info.defines = ["EXCLUSIVE_CONTROL_DYN_LINK"]
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread"]
+        elif self.settings.os == "Windows":
+            self.cpp_info.system_libs = ["ws2_32", "mswsock"]  # boost::asio::ip::host_name

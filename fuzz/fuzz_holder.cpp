@@ -10,6 +10,7 @@
 // - failure_message has zc.lockfile's form: the path, then the pid cut at 20 characters, or the
 //   content cut at 40 with "..." when longer.
 #include "detail/holder.hpp"
+#include "detail/os_lock.hpp"
 #include "fuzz_check.hpp"
 
 #include <sys/mman.h>

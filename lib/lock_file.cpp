@@ -7,7 +7,8 @@
 #include "detail/content_template.hpp"
 #include "detail/failure_log.hpp"
 #include "detail/holder.hpp"
-#include "detail/posix_file.hpp"
+#include "detail/os_lock.hpp"
+#include "detail/path_text.hpp"
 #include "detail/process_table.hpp"
 #include "detail/release_watch.hpp"
 
@@ -23,17 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::held_file;
-using detail::unique_fd;
+using detail::unique_file;
 using detail::process_table;
-
-// On Linux the flock and fcntl families are independent, so a peer using either one is only
-// excluded if we hold both (hazard 3). Elsewhere (FreeBSD, macOS) they share one lock table,
-// and holding both from one process on two descriptors would conflict with itself.
-#if defined(__linux__)
-constexpr bool take_flock_too = true;
-#else
-constexpr bool take_flock_too = false;
-#endif
 
 void require_path(const fs::path& path)
 {
@@ -63,8 +55,8 @@ public:
     const std::string& holder() const noexcept { return holder_; }
     blocker blocked_by() const noexcept { return blocker_; }
     const detail::file_identity& identity() const noexcept { return identity_; }
-    /// The descriptor kept between attempts, or -1.
-    int descriptor() const noexcept { return kept_ ? kept_->get() : -1; }
+    /// The descriptor kept between attempts, if any.
+    detail::native_file descriptor() const noexcept { return kept_ ? kept_->get() : detail::no_file; }
 
 private:
     std::shared_ptr<held_file> blocked(blocker by, std::string holder)
@@ -78,7 +70,7 @@ private:
 
     const fs::path& path_;
     const lock_options& options_;
-    std::optional<unique_fd> kept_;
+    std::optional<unique_file> kept_;
     detail::file_identity identity_{};
     std::string holder_;
     blocker blocker_ = blocker::another_process;
@@ -100,47 +92,23 @@ std::shared_ptr<held_file> acquisition::try_once()
             const auto guard = table.guard();
             if (const held_file* held = table.live_entry(*identity)) {
                 identity_ = *identity;
-                return blocked(blocker::this_process, detail::read_holder(held->fd.get()));
+                return blocked(blocker::this_process, detail::read_holder(held->file.get()));
             }
         }
     }
     if (!kept_)
         open_descriptor();
-    const int fd = kept_->get();
+    const detail::native_file file = kept_->get();
 
     const auto guard = table.guard();
     // Hazard 1: fcntl would let this process lock the file twice; the table says no. The
     // descriptor may name a file we hold (a race with the lookup above): it stays open.
     if (const held_file* held = table.live_entry(identity_))
-        return blocked(blocker::this_process, detail::read_holder(held->fd.get()));
-
-    bool holds_flock = false;
-    if (take_flock_too) {
-        const auto outcome = detail::try_flock(fd, path_);
-        if (outcome == detail::flock_outcome::busy)
-            return blocked(blocker::another_process, detail::read_holder(fd));
-        holds_flock = outcome == detail::flock_outcome::taken;
-    }
-    try {
-        bool locked = detail::try_fcntl_lock(fd, path_);
-        // Where the file system implements flock with fcntl locks (Linux NFS and SMB), our own
-        // flock is what blocks the fcntl half; there the fcntl lock alone excludes everyone.
-        if (!locked && holds_flock && detail::flock_is_fcntl_on(fd)) {
-            detail::release_flock(fd);
-            holds_flock = false;
-            locked = detail::try_fcntl_lock(fd, path_);
-        }
-        if (!locked) {
-            if (holds_flock)
-                detail::release_flock(fd);
-            return blocked(blocker::another_process, detail::read_holder(fd));
-        }
-    } catch (...) {
-        if (holds_flock)
-            detail::release_flock(fd);
-        throw;
-    }
-    auto held = std::make_shared<held_file>(identity_, std::move(*kept_), holds_flock);
+        return blocked(blocker::this_process, detail::read_holder(held->file.get()));
+    const std::optional<detail::lock_parts> parts = detail::try_lock(file, path_);
+    if (!parts)
+        return blocked(blocker::another_process, detail::read_holder(file));
+    auto held = std::make_shared<held_file>(identity_, std::move(*kept_), *parts);
     kept_.reset();
     table.insert(held);
     return held;
@@ -148,10 +116,10 @@ std::shared_ptr<held_file> acquisition::try_once()
 
 void acquisition::open_descriptor()
 {
-    unique_fd fd = detail::open_lock_descriptor(path_, options_);
-    const struct stat status = detail::status_of(fd.get(), path_);
-    identity_ = detail::file_identity{status.st_dev, status.st_ino};
-    kept_ = std::move(fd);
+    unique_file file = detail::open_lock_file(path_, options_);
+    const detail::file_status status = detail::status_of(file.get(), path_);
+    identity_ = status.identity;
+    kept_ = std::move(file);
     // A file of another type is never one this process holds, but a regular file with a
     // second name may be: dropping goes through the table.
     try {
@@ -181,11 +149,9 @@ void release(held_file& held) noexcept
     // the descriptors; unlocking would release the flock the child shared with its parent.
     if (held.orphaned)
         return;
-    detail::release_fcntl_lock(held.fd.get());
-    if (held.holds_flock)
-        detail::release_flock(held.fd.get());
+    detail::unlock(held.file.get(), held.parts);
     // Under the table's mutex, so no other thread can take the file between these closes.
-    held.fd = unique_fd{};
+    held.file = unique_file{};
     held.deferred.clear();
 }
 
@@ -213,7 +179,7 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
         if (std::shared_ptr<held_file> held = attempt.try_once()) {
             if (options.write_content) {
                 try {
-                    detail::write_content(held->fd.get(), content, path);
+                    detail::write_content(held->file.get(), content, path);
                 } catch (...) {
                     release(*held);
                     throw;
@@ -250,11 +216,11 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
 [[noreturn]] void give_up(const fs::path& path, const lock_options& options, const std::string& holder,
                           bool timed_out)
 {
-    detail::log_failure(detail::failure_message(path.string(), holder, options.content_template));
+    detail::log_failure(detail::failure_message(detail::path_text(path), holder, options.content_template));
     if (timed_out)
-        throw lock_timeout("Couldn't lock " + path.string() + " before the timeout; held by " + holder,
+        throw lock_timeout("Couldn't lock " + detail::path_text(path) + " before the timeout; held by " + holder,
                            path, holder);
-    throw lock_error("Couldn't lock " + path.string() + "; held by " + holder, path, holder);
+    throw lock_error("Couldn't lock " + detail::path_text(path) + "; held by " + holder, path, holder);
 }
 
 } // namespace
@@ -275,7 +241,7 @@ lock_file::lock_file(fs::path path, std::defer_lock_t, lock_options options)
     try {
         detail::content_template{options_.content_template};
     } catch (const std::invalid_argument& error) {
-        throw std::invalid_argument("lock file " + path_.string() + ": " + error.what());
+        throw std::invalid_argument("lock file " + detail::path_text(path_) + ": " + error.what());
     }
 }
 
@@ -319,7 +285,7 @@ void lock_file::unlock()
 {
     if (!owns_lock())
         throw std::system_error(std::make_error_code(std::errc::operation_not_permitted),
-                                "unlock of lock file " + path_.string() + " that this object does not hold");
+                                "unlock of lock file " + detail::path_text(path_) + " that this object does not hold");
     close();
 }
 
@@ -332,7 +298,7 @@ bool lock_file::try_lock_until_steady(std::chrono::steady_clock::time_point dead
 {
     if (owns_lock())
         throw std::system_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
-                                "lock file " + path_.string() + " is already held by this object");
+                                "lock file " + detail::path_text(path_) + " is already held by this object");
     require_path(path_);
     close(); // a copy inherited through fork() holds nothing of ours
     std::string holder;

@@ -1,9 +1,9 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "content_template.hpp"
 
-#include <boost/asio/ip/host_name.hpp>
+#include "process_id.hpp"
 
-#include <unistd.h>
+#include <boost/asio/ip/host_name.hpp>
 
 #include <stdexcept>
 #include <system_error>
@@ -119,7 +119,7 @@ std::string content_template::render() const
         if (error)
             throw std::system_error(error, "cannot read the host name for a lock file's content");
     }
-    return render(std::to_string(::getpid()), hostname);
+    return render(std::to_string(current_process_id()), hostname);
 }
 
 std::string content_template::render(std::string_view pid, std::string_view hostname) const

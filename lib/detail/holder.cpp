@@ -1,10 +1,6 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "holder.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-
 namespace exclusive_control {
 namespace detail {
 
@@ -49,22 +45,6 @@ std::string failure_message(std::string_view path, std::string_view holder,
         message += "...";
     message += '"';
     return message;
-}
-
-std::string read_holder(int fd)
-{
-    std::string raw(holder_read_limit, '\0');
-    std::size_t got = 0;
-    while (got < raw.size()) {
-        const ssize_t n = ::pread(fd, raw.data() + got, raw.size() - got, static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += static_cast<std::size_t>(n);
-    }
-    raw.resize(got);
-    return parse_holder(raw);
 }
 
 } // namespace detail

@@ -23,10 +23,6 @@ std::string parse_holder(std::string_view raw);
 std::string failure_message(std::string_view path, std::string_view holder,
                             std::string_view callers_template);
 
-/// Reads the holder through an open descriptor, from offset 0 (files written by other tools
-/// without the leading space read whole). Never opens or closes anything: see hazard 2.
-std::string read_holder(int fd);
-
 } // namespace detail
 } // namespace exclusive_control
 

@@ -1,7 +1,9 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "process_table.hpp"
 
+#if !defined(_WIN32)
 #include <pthread.h>
+#endif
 
 #include <new>
 
@@ -18,6 +20,7 @@ process_table& process_table::instance()
 
 process_table::process_table()
 {
+#if !defined(_WIN32)
     // A fork() while another thread holds the mutex would leave the child's copy locked for
     // ever; hold it across fork() so the child starts with it free.
     ::pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
@@ -25,8 +28,10 @@ process_table::process_table()
                          instance().forget_parents_locks();
                          instance().mutex_.unlock();
                      });
+#endif
 }
 
+#if !defined(_WIN32)
 // In a child created by fork(), which runs single-threaded until it starts threads. Tests:
 // test_fork.cpp.
 void process_table::forget_parents_locks() noexcept
@@ -41,12 +46,13 @@ void process_table::forget_parents_locks() noexcept
     // entries and learn from `orphaned` that there is nothing to release.
     for (auto& [identity, held] : held_) {
         held->orphaned = true;
-        held->fd = unique_fd{};
+        held->file = unique_file{};
         held->deferred.clear();
     }
     held_.clear();
     entries_.store(0, std::memory_order_relaxed);
 }
+#endif
 
 held_file* process_table::live_entry(const file_identity& identity) const
 {
@@ -71,13 +77,13 @@ void process_table::erase(const held_file& held)
     }
 }
 
-void process_table::close_or_defer(const file_identity& identity, unique_fd fd)
+void process_table::close_or_defer(const file_identity& identity, unique_file file)
 {
     if (held_file* holder = live_entry(identity)) {
         try {
-            holder->deferred.push_back(std::move(fd));
+            holder->deferred.push_back(std::move(file));
         } catch (const std::bad_alloc&) {
-            fd.release(); // leaking one descriptor beats dropping the holder's lock
+            file.release(); // leaking one descriptor beats dropping the holder's lock
         }
     }
 }

@@ -2,7 +2,7 @@
 #ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_PROCESS_TABLE_HPP
 #define EXCLUSIVE_CONTROL_LIB_DETAIL_PROCESS_TABLE_HPP
 
-#include "posix_file.hpp"
+#include "os_lock.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -18,8 +18,8 @@ namespace detail {
 /// A lock this process took: shared by the `lock_file` that owns it and the process table.
 class held_file {
 public:
-    held_file(file_identity identity, unique_fd fd, bool holds_flock)
-        : identity(identity), fd(std::move(fd)), holds_flock(holds_flock)
+    held_file(file_identity identity, unique_file file, lock_parts parts)
+        : identity(identity), file(std::move(file)), parts(parts)
     {
     }
 
@@ -27,12 +27,12 @@ public:
     /// Set in a child created by fork(): the lock is the parent's. The child never had the
     /// fcntl half and must not release the flock half it shares with its parent (hazard 4).
     bool orphaned = false;
-    /// The descriptor both lock families were taken through, and the content written.
-    unique_fd fd;
-    const bool holds_flock;
+    /// The descriptor (handle) the lock was taken and the content written through.
+    unique_file file;
+    const lock_parts parts;
     /// Descriptors of this inode that this process opened while holding it: closing them now
     /// would drop the fcntl lock (hazard 2), so they close when the lock is released.
-    std::vector<unique_fd> deferred;
+    std::vector<unique_file> deferred;
 };
 
 /// The locks held by this process, keyed by inode.
@@ -40,7 +40,8 @@ public:
 /// POSIX fcntl locks belong to a process, so a second fcntl lock by the same process succeeds
 /// and closing any descriptor of the file drops them all (hazards 1 and 2). This table is what
 /// makes two `lock_file` objects of one process exclude each other, and it is the only place
-/// that decides when a descriptor of a lock file may be closed.
+/// that decides when a descriptor of a lock file may be closed. On Windows, where locks belong
+/// to a handle, it is what wakes a waiter of this process when the holder releases.
 /// Tests: test_in_process.cpp, test_fork.cpp.
 class process_table {
 public:
@@ -59,7 +60,7 @@ public:
     void insert(std::shared_ptr<held_file> held);
     void erase(const held_file& held);
     /// Closes `fd`, unless this process holds its inode: then it is kept open until release.
-    void close_or_defer(const file_identity& identity, unique_fd fd);
+    void close_or_defer(const file_identity& identity, unique_file file);
 
     /// Waits, without touching the file, until this process no longer holds `identity` or
     /// `deadline` passes. `guard` must hold the table's mutex. Returns whether it was released.
@@ -68,7 +69,9 @@ public:
 
 private:
     process_table();
+#if !defined(_WIN32)
     void forget_parents_locks() noexcept;
+#endif
 
     std::mutex mutex_;
     std::condition_variable released_;

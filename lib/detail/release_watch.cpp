@@ -115,7 +115,7 @@ release_watch::~release_watch()
         inotify_pool::instance().give_back(instance_, watch_descriptor_);
 }
 
-bool release_watch::watch(int fd) noexcept
+bool release_watch::watch(native_file fd) noexcept
 {
     if (instance_ < 0)
         instance_ = inotify_pool::instance().take();
@@ -153,7 +153,7 @@ void release_watch::wait_until(std::chrono::steady_clock::time_point until) noex
 
 release_watch::~release_watch() = default;
 
-bool release_watch::watch(int) noexcept
+bool release_watch::watch(native_file) noexcept
 {
     return false;
 }

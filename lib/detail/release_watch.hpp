@@ -2,6 +2,8 @@
 #ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_RELEASE_WATCH_HPP
 #define EXCLUSIVE_CONTROL_LIB_DETAIL_RELEASE_WATCH_HPP
 
+#include "os_lock.hpp"
+
 #include <chrono>
 
 namespace exclusive_control {
@@ -26,7 +28,7 @@ public:
 
     /// Starts watching the file behind `fd` (one descriptor the waiter keeps open). Events from
     /// before this call are not reported, so the caller must try the lock once more after it.
-    bool watch(int fd) noexcept;
+    bool watch(native_file file) noexcept;
 
     /// Sleeps until a watched file is closed by someone, or `until`.
     void wait_until(std::chrono::steady_clock::time_point until) noexcept;

@@ -46,7 +46,7 @@ std::optional<std::string> holder_if_held_here(const file_identity& identity)
     // Under the guard, so the holder cannot close its descriptor while we read through it.
     const auto guard = table.guard();
     if (const detail::held_file* held = table.live_entry(identity))
-        return detail::read_holder(held->fd.get());
+        return detail::read_holder(held->file.get());
     return std::nullopt;
 }
 
@@ -55,7 +55,7 @@ std::optional<std::string> holder_if_held_here(const file_identity& identity)
 /// then keeps our descriptor open until that lock is released.
 class looking_descriptor {
 public:
-    looking_descriptor(file_identity identity, detail::unique_fd fd) : identity_(identity), fd_(std::move(fd)) {}
+    looking_descriptor(file_identity identity, detail::unique_file fd) : identity_(identity), fd_(std::move(fd)) {}
     looking_descriptor(const looking_descriptor&) = delete;
     looking_descriptor& operator=(const looking_descriptor&) = delete;
     ~looking_descriptor()
@@ -68,12 +68,12 @@ public:
 
 private:
     file_identity identity_;
-    detail::unique_fd fd_;
+    detail::unique_file fd_;
 };
 
 /// Opens the file only to read it: no creation, no blocking on a FIFO, not inherited.
 /// Returns an empty descriptor if the file no longer exists.
-detail::unique_fd open_to_look(const fs::path& path)
+detail::unique_file open_to_look(const fs::path& path)
 {
     int fd;
     do
@@ -81,7 +81,7 @@ detail::unique_fd open_to_look(const fs::path& path)
     while (fd < 0 && errno == EINTR);
     if (fd < 0 && errno != ENOENT)
         fail("cannot open lock file to inspect it", path, errno);
-    return detail::unique_fd(fd);
+    return detail::unique_file(fd);
 }
 
 } // namespace
@@ -115,7 +115,7 @@ lock_status inspect(const fs::path& path)
             return {true, "UNKNOWN"};
         }
 
-        detail::unique_fd fd = open_to_look(path);
+        detail::unique_file fd = open_to_look(path);
         if (fd.get() < 0)
             return {};
         struct stat opened;

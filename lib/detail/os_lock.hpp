@@ -1,0 +1,126 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_OS_LOCK_HPP
+#define EXCLUSIVE_CONTROL_LIB_DETAIL_OS_LOCK_HPP
+
+// The seam between the locking protocol (lock_file.cpp), which is the same everywhere, and what
+// a lock *is* on each operating system:
+//
+// - POSIX (os_lock_posix.cpp): an fcntl lock on the whole file, taken through
+//   `boost::interprocess::file_lock` lent our descriptor, plus `flock` on that descriptor where
+//   the two families are independent (Linux). fcntl locks belong to the process and closing any
+//   descriptor of the file drops them, which is why the protocol never closes a descriptor of a
+//   file it holds (hazards 1-3).
+// - Windows (os_lock_windows.cpp): `LockFileEx` on byte 0 of the one handle we write through.
+//   `boost::interprocess::file_lock` is not used there: it locks the whole file, and Windows
+//   byte-range locks are mandatory, so nobody could read the holder's content (hazard 7).
+//
+// Tests: every suite under test/ goes through here; test_windows.cpp for the Windows half.
+
+#include <exclusive_control/lock_options.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+
+#if !defined(_WIN32)
+#include <sys/stat.h>
+#endif
+
+namespace exclusive_control {
+namespace detail {
+
+/// A file as the operating system knows it, whatever its name: the key of the in-process
+/// table (hazard 1). POSIX: device and inode. Windows: volume serial number and file index.
+struct file_identity {
+    std::uint64_t device;
+    std::uint64_t inode;
+    friend bool operator<(const file_identity& a, const file_identity& b) noexcept
+    {
+        return std::pair(a.device, a.inode) < std::pair(b.device, b.inode);
+    }
+    friend bool operator==(const file_identity& a, const file_identity& b) noexcept
+    {
+        return a.device == b.device && a.inode == b.inode;
+    }
+    friend bool operator!=(const file_identity& a, const file_identity& b) noexcept { return !(a == b); }
+};
+
+#if defined(_WIN32)
+using native_file = void*; // a HANDLE; null when empty
+constexpr native_file no_file = nullptr;
+#else
+using native_file = int;
+constexpr native_file no_file = -1;
+#endif
+
+/// Owns one descriptor (POSIX) or handle (Windows) of a lock file.
+class unique_file {
+public:
+    unique_file() noexcept = default;
+    explicit unique_file(native_file file) noexcept : file_(file) {}
+    unique_file(unique_file&& other) noexcept : file_(std::exchange(other.file_, no_file)) {}
+    unique_file& operator=(unique_file&& other) noexcept;
+    ~unique_file();
+    native_file get() const noexcept { return file_; }
+    /// Gives up ownership without closing.
+    native_file release() noexcept { return std::exchange(file_, no_file); }
+
+private:
+    native_file file_ = no_file;
+};
+
+/// What the protocol checks about an open lock file before it locks it.
+struct file_status {
+    file_identity identity;
+#if defined(_WIN32)
+    unsigned long type;        // GetFileType: a disk file, a pipe, a character device
+    unsigned long attributes;  // FILE_ATTRIBUTE_*
+    unsigned long reparse_tag; // for a reparse point: what kind
+    unsigned long links;
+#else
+    struct stat stat;
+#endif
+};
+
+/// Opens (creating if missing, never truncating) the lock file for reading and writing, not
+/// inherited by programs this process starts (hazard 4), without following a final symlink
+/// unless asked, without blocking on a FIFO.
+/// Throws: `std::filesystem::filesystem_error` naming the path and the reason.
+unique_file open_lock_file(const std::filesystem::path& path, const lock_options& options);
+
+/// Throws: `std::filesystem::filesystem_error`.
+file_status status_of(native_file file, const std::filesystem::path& path);
+
+/// Throws `std::filesystem::filesystem_error` unless `status` is a regular file with one name.
+void require_plain_file(const file_status& status, const std::filesystem::path& path);
+
+/// The identity of the file at `path` if it can be seen, without locking or unlocking anything.
+std::optional<file_identity> identity_at(const std::filesystem::path& path, bool follow_symlinks) noexcept;
+
+/// What one successful `try_lock` took, for `unlock` to give back.
+struct lock_parts {
+    bool flock = false; // POSIX: the flock half besides the fcntl lock
+};
+
+/// Tries to take the operating system's lock through `file`.
+/// Returns: what was taken, or nothing if another process holds the lock (then nothing is held).
+/// Throws: `std::filesystem::filesystem_error`, holding nothing.
+std::optional<lock_parts> try_lock(native_file file, const std::filesystem::path& path);
+
+/// Releases what `try_lock` took. The file stays open.
+void unlock(native_file file, lock_parts parts) noexcept;
+
+/// Writes `" " + content + "\n"` at offset 0 and truncates what followed.
+/// Throws: `std::filesystem::filesystem_error`.
+void write_content(native_file file, const std::string& content, const std::filesystem::path& path);
+
+/// What the holder wrote, as `lock_error::holder()` reports it, read through `file`. Never
+/// opens or closes anything: see hazard 2.
+std::string read_holder(native_file file);
+
+} // namespace detail
+} // namespace exclusive_control
+
+#endif

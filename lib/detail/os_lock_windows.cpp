@@ -1,0 +1,230 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
+// Windows: one handle per acquisition, locking byte 0 with LockFileEx, as zc.lockfile does with
+// msvcrt.locking. Byte-range locks are mandatory there: a locked range cannot be read through
+// any other handle. Locking only byte 0 leaves the holder's content (from byte 1 on, after the
+// leading space) readable by a contender (hazard 7). Locks belong to the handle that took them:
+// other handles of the same process conflict too, and closing them drops nothing.
+// Tests: test_windows.cpp, under wine (tools/test_windows.sh).
+#include "os_lock.hpp"
+
+#include "holder.hpp"
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+
+#include <system_error>
+
+namespace exclusive_control {
+namespace detail {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void fail(const std::string& what, const fs::path& path, DWORD error)
+{
+    throw fs::filesystem_error(what, path, std::error_code(static_cast<int>(error), std::system_category()));
+}
+
+OVERLAPPED at_offset(std::uint64_t offset) noexcept
+{
+    OVERLAPPED position{};
+    position.Offset = static_cast<DWORD>(offset);
+    position.OffsetHigh = static_cast<DWORD>(offset >> 32);
+    return position;
+}
+
+/// A symbolic link or a junction: a name for another file.
+bool is_link(const file_status& status) noexcept
+{
+    return (status.attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0 && IsReparseTagNameSurrogate(status.reparse_tag);
+}
+
+const char* kind_of(const file_status& status) noexcept
+{
+    if (status.type == FILE_TYPE_CHAR)
+        return "a character device";
+    if (status.type == FILE_TYPE_PIPE)
+        return "a pipe";
+    if (status.attributes & FILE_ATTRIBUTE_DIRECTORY)
+        return "a directory";
+    if (is_link(status))
+        return "a symbolic link or junction";
+    return "not a regular file";
+}
+
+bool is_regular_file(const file_status& status) noexcept
+{
+    return status.type == FILE_TYPE_DISK && !(status.attributes & FILE_ATTRIBUTE_DIRECTORY) && !is_link(status);
+}
+
+file_identity identity_of(const BY_HANDLE_FILE_INFORMATION& information) noexcept
+{
+    return file_identity{information.dwVolumeSerialNumber,
+                         (std::uint64_t(information.nFileIndexHigh) << 32) | information.nFileIndexLow};
+}
+
+} // namespace
+
+unique_file& unique_file::operator=(unique_file&& other) noexcept
+{
+    if (this != &other) {
+        if (file_)
+            ::CloseHandle(file_);
+        file_ = std::exchange(other.file_, no_file);
+    }
+    return *this;
+}
+
+unique_file::~unique_file()
+{
+    if (file_)
+        ::CloseHandle(file_);
+}
+
+unique_file open_lock_file(const fs::path& path, const lock_options& options)
+{
+    // Others may open it to read the holder, and rename or delete it, as on POSIX. Without
+    // security attributes the handle is not inherited by programs this process starts.
+    // options.permissions does not apply: a new file gets its directory's inherited ACL.
+    DWORD flags = FILE_ATTRIBUTE_NORMAL;
+    if (!options.follow_symlinks)
+        flags |= FILE_FLAG_OPEN_REPARSE_POINT; // opens a link itself, to be refused below
+    const HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                        OPEN_ALWAYS, flags, nullptr);
+    if (handle != INVALID_HANDLE_VALUE)
+        return unique_file(handle);
+
+    const DWORD error = ::GetLastError();
+    const DWORD attributes = ::GetFileAttributesW(path.c_str());
+    const bool exists = attributes != INVALID_FILE_ATTRIBUTES;
+    if (exists && (attributes & FILE_ATTRIBUTE_DIRECTORY))
+        fail("lock file is a directory", path, error);
+    fail(exists ? "cannot open lock file" : "cannot create lock file", path, error);
+}
+
+file_status status_of(native_file file, const fs::path& path)
+{
+    file_status status{};
+    status.type = ::GetFileType(file);
+    if (status.type != FILE_TYPE_DISK)
+        return status; // a device or a pipe: refused before its identity matters
+    BY_HANDLE_FILE_INFORMATION information;
+    if (!::GetFileInformationByHandle(file, &information))
+        fail("cannot read the lock file's information", path, ::GetLastError());
+    status.identity = identity_of(information);
+    status.attributes = information.dwFileAttributes;
+    status.links = information.nNumberOfLinks;
+    if (status.attributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+        FILE_ATTRIBUTE_TAG_INFO tag;
+        if (!::GetFileInformationByHandleEx(file, FileAttributeTagInfo, &tag, sizeof tag))
+            fail("cannot read the lock file's reparse tag", path, ::GetLastError());
+        status.reparse_tag = tag.ReparseTag;
+    }
+    return status;
+}
+
+std::optional<file_identity> identity_at(const fs::path& path, bool follow_symlinks) noexcept
+{
+    // Only attributes are read; a handle opened and closed here takes and drops no lock.
+    DWORD flags = FILE_FLAG_BACKUP_SEMANTICS; // directories too, so that they can be told apart
+    if (!follow_symlinks)
+        flags |= FILE_FLAG_OPEN_REPARSE_POINT;
+    const HANDLE opened = ::CreateFileW(path.c_str(), FILE_READ_ATTRIBUTES,
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                        OPEN_EXISTING, flags, nullptr);
+    if (opened == INVALID_HANDLE_VALUE)
+        return std::nullopt;
+    const unique_file handle(opened);
+    BY_HANDLE_FILE_INFORMATION information;
+    if (!::GetFileInformationByHandle(handle.get(), &information))
+        return std::nullopt;
+    return identity_of(information);
+}
+
+void require_plain_file(const file_status& status, const fs::path& path)
+{
+    if (is_link(status))
+        fail("lock file is a symbolic link or junction; refusing to follow it (lock_options::follow_symlinks)",
+             path, ERROR_CANT_RESOLVE_FILENAME); // what Windows reports for a link loop
+    if (!is_regular_file(status))
+        fail(std::string("lock file is ") + kind_of(status), path, ERROR_INVALID_PARAMETER);
+    // As on POSIX: another name for the file may have been planted to make us overwrite it.
+    if (status.links > 1)
+        fail("lock file has " + std::to_string(status.links) +
+                 " hard links; refusing a file that has other names",
+             path, ERROR_TOO_MANY_LINKS);
+}
+
+std::optional<lock_parts> try_lock(native_file file, const fs::path& path)
+{
+    // Only byte 0: the content after it stays readable by contenders. Byte 0 of an empty file
+    // can be locked too; locks may lie beyond the end of a file.
+    OVERLAPPED first_byte = at_offset(0);
+    if (::LockFileEx(file, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &first_byte))
+        return lock_parts{};
+    const DWORD error = ::GetLastError();
+    if (error == ERROR_LOCK_VIOLATION)
+        return std::nullopt;
+    fail("cannot lock lock file", path, error);
+}
+
+void unlock(native_file file, lock_parts) noexcept
+{
+    OVERLAPPED first_byte = at_offset(0);
+    ::UnlockFileEx(file, 0, 1, 0, &first_byte);
+}
+
+std::string read_holder(native_file file)
+{
+    // From offset 0, so that files written by other tools without the leading space read whole;
+    // but if another handle holds byte 0, Windows refuses any read that includes it, and the
+    // content starts at offset 1.
+    std::string raw(holder_read_limit, '\0');
+    std::uint64_t start = 0;
+    std::size_t got = 0;
+    while (got < raw.size()) {
+        OVERLAPPED position = at_offset(start + got);
+        DWORD n = 0;
+        if (!::ReadFile(file, raw.data() + got, static_cast<DWORD>(raw.size() - got), &n, &position)) {
+            if (got == 0 && start == 0 && ::GetLastError() == ERROR_LOCK_VIOLATION) {
+                start = 1;
+                continue;
+            }
+            break; // report what we have
+        }
+        if (n == 0)
+            break;
+        got += n;
+    }
+    raw.resize(got);
+    return parse_holder(raw);
+}
+
+void write_content(native_file file, const std::string& content, const fs::path& path)
+{
+    const std::string record = " " + content + "\n";
+    std::size_t written = 0;
+    while (written < record.size()) {
+        OVERLAPPED position = at_offset(written);
+        DWORD n = 0;
+        if (!::WriteFile(file, record.data() + written, static_cast<DWORD>(record.size() - written), &n,
+                         &position))
+            fail("cannot write the holder into lock file", path, ::GetLastError());
+        written += n;
+    }
+    FILE_END_OF_FILE_INFO end{};
+    end.EndOfFile.QuadPart = static_cast<LONGLONG>(record.size());
+    if (!::SetFileInformationByHandle(file, FileEndOfFileInfo, &end, sizeof end))
+        fail("cannot truncate lock file", path, ::GetLastError());
+}
+
+} // namespace detail
+} // namespace exclusive_control

@@ -1,0 +1,99 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
+// "Who holds it" on Windows, without touching the lock. A byte-range lock there is mandatory:
+// a read of byte 0 through another handle fails while someone holds it, which tells without
+// locking anything. Trying LockFileEx and undoing it would hold the lock for a moment, long
+// enough to make a concurrent acquirer fail. Locks belong to handles, so opening and closing
+// our own handle drops nothing (unlike POSIX, hazard 2). Tests: test_windows.cpp.
+#include <exclusive_control/inspect.hpp>
+
+#include "detail/holder.hpp"
+#include "detail/os_lock.hpp"
+#include "detail/process_table.hpp"
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+
+#include <optional>
+#include <system_error>
+
+namespace exclusive_control {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void fail(const std::string& what, const fs::path& path, DWORD error)
+{
+    throw fs::filesystem_error(what, path, std::error_code(static_cast<int>(error), std::system_category()));
+}
+
+/// Opens the file only to read it; an empty handle if nothing exists at `path`.
+detail::unique_file open_to_look(const fs::path& path)
+{
+    // FILE_FLAG_BACKUP_SEMANTICS opens a directory too, so that it is reported as one.
+    const HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_READ,
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                        OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+    if (handle != INVALID_HANDLE_VALUE)
+        return detail::unique_file(handle);
+    const DWORD error = ::GetLastError();
+    if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND)
+        return {};
+    fail("cannot open lock file to inspect it", path, error);
+}
+
+std::optional<std::string> holder_if_held_here(const detail::file_identity& identity)
+{
+    detail::process_table& table = detail::process_table::instance();
+    if (!table.may_hold_any())
+        return std::nullopt;
+    const auto guard = table.guard();
+    if (const detail::held_file* held = table.live_entry(identity))
+        return detail::read_holder(held->file.get());
+    return std::nullopt;
+}
+
+bool first_byte_locked_elsewhere(const detail::unique_file& file, const fs::path& path)
+{
+    OVERLAPPED first_byte{};
+    char byte;
+    DWORD n = 0;
+    if (::ReadFile(file.get(), &byte, 1, &n, &first_byte))
+        return false;
+    const DWORD error = ::GetLastError();
+    if (error == ERROR_LOCK_VIOLATION)
+        return true;
+    if (error == ERROR_HANDLE_EOF)
+        return false;
+    fail("cannot read lock file to inspect it", path, error);
+}
+
+} // namespace
+
+lock_status inspect(const fs::path& path)
+{
+    if (path.empty())
+        fail("lock file path is empty", path, ERROR_INVALID_PARAMETER);
+    const detail::unique_file file = open_to_look(path);
+    if (file.get() == detail::no_file)
+        return {};
+    const detail::file_status status = detail::status_of(file.get(), path);
+    if (status.type != FILE_TYPE_DISK || (status.attributes & FILE_ATTRIBUTE_DIRECTORY))
+        fail((status.attributes & FILE_ATTRIBUTE_DIRECTORY) ? "lock file is a directory"
+                                                              : "lock file is not a regular file",
+             path, ERROR_INVALID_PARAMETER);
+    if (auto holder = holder_if_held_here(status.identity))
+        return {true, std::move(*holder)};
+    lock_status result;
+    result.locked = first_byte_locked_elsewhere(file, path);
+    result.holder = detail::read_holder(file.get());
+    return result;
+}
+
+} // namespace exclusive_control
