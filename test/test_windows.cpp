@@ -351,7 +351,9 @@ BOOST_AUTO_TEST_CASE(non_ascii_path_is_locked_contended_and_reported_whole)
     }
     BOOST_TEST_REQUIRE(capture.records().size() == 1u);
     BOOST_TEST(capture.records()[0].message == "Error locking file " + path.u8string() + "; pid=" + own_pid);
-    BOOST_TEST(test_support::run_helper({"try", path.u8string()}) == 3);
+    child_process contender(test_support::lock_holder(), {"try", path.u8string()});
+    BOOST_TEST(contender.read_line() == "busy " + own_pid);
+    BOOST_TEST(contender.wait() == 3);
     lock.close();
     BOOST_TEST(read_file(path) == " " + own_pid + "\n");
 }

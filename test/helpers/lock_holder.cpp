@@ -140,8 +140,10 @@ int main(int argc, char** argv)
         return 2;
     }
     const std::string& mode = args[1];
-    const std::filesystem::path path = std::filesystem::u8path(args[2]);
     try {
+        // Inside the try: a path that does not convert must fail with 2, not abort, whose
+        // status on Windows is 3, the same as "busy".
+        const std::filesystem::path path = std::filesystem::u8path(args[2]);
         if (mode == "hold") {
             exclusive_control::lock_options options;
             if (args.size() > 3)
