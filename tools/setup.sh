@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
 # Installs what building and testing exclusive_control needs on Debian 12, if it is missing.
-# `--docs` adds what building the documentation needs (tools/docs.sh).
+# `--docs` adds what building the documentation needs (tools/docs.sh). Packages named as
+# arguments are installed too, without their recommendations (for wine, those are hundreds of
+# megabytes of desktop libraries that headless tests do not use).
 set -euo pipefail
 packages=(g++ cmake make libboost1.81-all-dev libboost1.81-tools-dev util-linux pkg-config strace
           clang-14 libclang-rt-14-dev)
+extra=()
 for arg in "$@"; do
   case "$arg" in
     --docs) packages+=(asciidoctor) ;;
-    *) echo "usage: tools/setup.sh [--docs]" >&2; exit 2 ;;
+    -*) echo "usage: tools/setup.sh [--docs] [PACKAGE...]" >&2; exit 2 ;;
+    *) extra+=("$arg") ;;
   esac
 done
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+updated=false
+
+install_missing() { # apt-get options..., --, packages...
+  local options=() missing=()
+  while [ "$1" != "--" ]; do options+=("$1"); shift; done
+  shift
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
   echo "Installing: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+  $updated || { $sudo apt-get update -qq; updated=true; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${options[@]}" "${missing[@]}" >/dev/null
+}
+
+install_missing -- "${packages[@]}"
+[ ${#extra[@]} -eq 0 ] || install_missing --no-install-recommends -- "${extra[@]}"

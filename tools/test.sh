@@ -2,16 +2,20 @@
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
 # ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang), then the packaging
 # checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config, Conan's
-# test_package). `--quick` runs the plain build only. The stress and chaos suites run at their
-# CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and smaller under the sanitizers, unless the
-# EXCLUSIVE_CONTROL_STRESS_* and EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
+# test_package), then the Windows build under wine (tools/test_windows.sh). `--quick` runs the
+# plain build only; `--no-windows` skips the Windows build. The stress and chaos suites run at
+# their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
+# smaller under the sanitizers, unless the EXCLUSIVE_CONTROL_STRESS_* and
+# EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=false
+windows=true
 for arg in "$@"; do
   case "$arg" in
-    --quick) quick=true ;;
-    *) echo "usage: tools/test.sh [--quick]" >&2; exit 2 ;;
+    --quick) quick=true; windows=false ;;
+    --no-windows) windows=false ;;
+    *) echo "usage: tools/test.sh [--quick] [--no-windows]" >&2; exit 2 ;;
   esac
 done
 bash "$root/tools/setup.sh"
@@ -45,5 +49,8 @@ if ! $quick; then
     -DEXCLUSIVE_CONTROL_BUILD_CLI=OFF -DEXCLUSIVE_CONTROL_INSTALL=OFF
   echo "== packaging"
   bash "$root/tools/check_packaging.sh" "$root/build/packaging"
+fi
+if $windows; then
+  bash "$root/tools/test_windows.sh"
 fi
 echo "All tests passed."
