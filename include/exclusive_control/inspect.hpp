@@ -34,6 +34,8 @@ struct lock_status {
 /// processes in other PID namespaces); elsewhere it asks `F_GETLK`, which on FreeBSD and
 /// macOS sees both families too. A flock-only peer in another PID namespace (another
 /// container) is invisible from Linux; a `lock_file` holder always shows, through its fcntl half.
+/// On Windows it reads byte 0, the byte a holder locks: Windows refuses that read while another
+/// handle holds the lock, which tells without locking anything.
 ///
 /// Returns: `{false, "UNKNOWN"}` if nothing exists at `path`.
 /// Throws: `std::filesystem::filesystem_error` naming the path and the reason if `path` is
