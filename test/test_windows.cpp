@@ -65,6 +65,33 @@ read_result read_through_another_handle(const fs::path& path, std::uint32_t offs
     return result;
 }
 
+/// Whether this system refuses to read a byte that another handle has locked, as Windows does
+/// and wine does not.
+bool reads_of_locked_bytes_are_refused()
+{
+    temp_dir dir;
+    const auto path = dir / "probe";
+    write_file(path, "x");
+    const HANDLE locker = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                        OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (locker == INVALID_HANDLE_VALUE)
+        throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "probe");
+    OVERLAPPED byte_0{};
+    const bool locked = ::LockFileEx(locker, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &byte_0);
+    const bool refused = locked && read_through_another_handle(path, 0, 1).error == ERROR_LOCK_VIOLATION;
+    ::CloseHandle(locker);
+    return refused;
+}
+
+/// A precondition for what only real Windows proves: elsewhere the test is skipped, and says so.
+boost::test_tools::assertion_result on_real_windows(boost::unit_test::test_unit_id)
+{
+    boost::test_tools::assertion_result result(reads_of_locked_bytes_are_refused());
+    result.message() << "this system (wine?) reads bytes that another handle has locked";
+    return result;
+}
+
 /// The filesystem_error that `body` throws; a failed check if it throws nothing or another type.
 template <class Body>
 fs::filesystem_error filesystem_error_of(Body body)
@@ -163,6 +190,50 @@ BOOST_AUTO_TEST_CASE(contender_reads_holder_while_byte_0_is_locked_proven_only_o
     child_process contender(test_support::lock_holder(), {"try", path.u8string()});
     BOOST_TEST(contender.read_line() == "busy " + own_pid + ";web-1");
     BOOST_TEST(contender.wait() == 3);
+}
+
+// ---- inspect() ---------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(inspect_reports_this_process_s_lock_and_the_content_left_after_it)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_status status = ec::inspect(path);
+    BOOST_TEST(!status.locked);
+    BOOST_TEST(status.holder == "UNKNOWN");
+    {
+        ec::lock_file lock(path, {"{pid};web-1"});
+        status = ec::inspect(path);
+        BOOST_TEST(status.locked);
+        BOOST_TEST(status.holder == own_pid + ";web-1");
+        BOOST_TEST(!test_support::first_byte_peer_can_lock(path)); // inspecting dropped nothing
+    }
+    status = ec::inspect(path);
+    BOOST_TEST(!status.locked);
+    BOOST_TEST(status.holder == own_pid + ";web-1");
+}
+
+// inspect() tells a lock held elsewhere by a read of byte 0 failing, which wine never refuses.
+BOOST_AUTO_TEST_CASE(inspect_sees_other_processes_locks_proven_only_on_real_windows,
+                     *boost::unit_test::precondition(on_real_windows))
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    {
+        child_process holder(test_support::lock_holder(), {"hold", path.u8string()});
+        BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+        const ec::lock_status status = ec::inspect(path);
+        BOOST_TEST(status.locked);
+        BOOST_TEST(status.holder == std::to_string(holder.pid()));
+        holder.close_stdin();
+        BOOST_TEST(holder.wait() == 0);
+    }
+    BOOST_TEST(!ec::inspect(path).locked);
+    child_process peer(test_support::lock_holder(), {"first-byte-hold", path.u8string()});
+    BOOST_TEST_REQUIRE(peer.read_line() == "locked");
+    BOOST_TEST(ec::inspect(path).locked);
+    peer.close_stdin();
+    BOOST_TEST(peer.wait() == 0);
 }
 
 // ---- Other processes ----------------------------------------------------------------------
@@ -382,6 +453,24 @@ BOOST_AUTO_TEST_CASE(directory_at_the_lock_path_is_a_filesystem_error_and_left_a
     BOOST_TEST(contains(error.what(), path.u8string()), error.what());
     BOOST_TEST(fs::is_directory(path));
     BOOST_TEST(read_file(path / "inside") == "kept\n");
+}
+
+BOOST_AUTO_TEST_CASE(device_name_is_refused_as_not_a_regular_file)
+{
+    const fs::filesystem_error error = filesystem_error_of([] { ec::lock_file lock("NUL"); });
+    BOOST_TEST((error.code() == std::error_code(ERROR_INVALID_PARAMETER, std::system_category())), error.what());
+    BOOST_TEST(contains(error.what(), "a character device"), error.what());
+}
+
+BOOST_AUTO_TEST_CASE(hard_linked_file_is_refused_and_left_unchanged)
+{
+    temp_dir dir;
+    write_file(dir / "their-file", "their data\n");
+    fs::create_hard_link(dir / "their-file", dir / "lock");
+    const fs::filesystem_error error = filesystem_error_of([&] { ec::lock_file lock(dir / "lock"); });
+    BOOST_TEST((error.code() == std::error_code(ERROR_TOO_MANY_LINKS, std::system_category())), error.what());
+    BOOST_TEST((error.path1() == dir / "lock"));
+    BOOST_TEST(read_file(dir / "their-file") == "their data\n");
 }
 
 BOOST_AUTO_TEST_CASE(empty_path_is_a_filesystem_error)

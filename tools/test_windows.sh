@@ -120,4 +120,5 @@ cmake --build "$build/cmake" -j"$jobs" >"$build/build.log" 2>&1 || { cat "$build
 status=0
 (cd "$build/cmake" && ctest --output-on-failure -j"$jobs") || status=$?
 wineserver --kill || true
+echo "(Wine cannot prove the tests named *_proven_only_on_real_windows: see doc/caveats.adoc.)"
 exit $status
