@@ -5,8 +5,9 @@
 # source package of the Boost installed here, and kept in build/windows/boost-<version>; later
 # runs reuse them. The wine prefix is build/windows/wineprefix.
 #
-# Wine does not refuse reads of a byte range another handle has locked, as Windows does: the
-# test that says "proven_only_on_real_windows" in its name passes here whatever is locked.
+# Wine does not refuse reads of a byte range another handle has locked, as Windows does: of the
+# tests named *_proven_only_on_real_windows, one passes here whatever is locked, the other is
+# skipped (doc/caveats.adoc says more).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/windows"
@@ -120,5 +121,5 @@ cmake --build "$build/cmake" -j"$jobs" >"$build/build.log" 2>&1 || { cat "$build
 status=0
 (cd "$build/cmake" && ctest --output-on-failure -j"$jobs") || status=$?
 wineserver --kill || true
-echo "(Wine cannot prove the tests named *_proven_only_on_real_windows: see doc/caveats.adoc.)"
+echo "(Wine cannot prove the tests named *_proven_only_on_real_windows: doc/caveats.adoc says why.)"
 exit $status
