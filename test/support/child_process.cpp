@@ -1,8 +1,10 @@
 #include "child_process.hpp"
 
 #include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
 #include <boost/process/environment.hpp>
 #include <boost/process/io.hpp>
+#include <boost/process/pipe.hpp>
 #include <boost/process/search_path.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -127,38 +129,53 @@ const std::vector<std::string>& native_arguments(const std::vector<std::string>&
 
 } // namespace
 
-bp::child child_process::start(const std::filesystem::path& program, const std::vector<std::string>& args,
-                               error_stream errors, bp::pipe& to_child, bp::pipe& from_child)
-{
-    const auto& arguments = native_arguments(args);
-    if (errors == error_stream::with_output)
-        return bp::child(program.native(), bp::args(arguments), bp::std_in < to_child,
-                         (bp::std_out & bp::std_err) > from_child);
-    return bp::child(program.native(), bp::args(arguments), bp::std_in < to_child, bp::std_out > from_child);
-}
+struct child_process::process {
+    process(const std::filesystem::path& program, const std::vector<std::string>& args, error_stream errors)
+        : to_child(private_pipe()), from_child(private_pipe()), child(start(program, args, errors))
+    {
+        close_end(to_child, false);
+        close_end(from_child, true);
+    }
+
+    bp::child start(const std::filesystem::path& program, const std::vector<std::string>& args,
+                    error_stream errors)
+    {
+        const auto& arguments = native_arguments(args);
+        if (errors == error_stream::with_output)
+            return bp::child(program.native(), bp::args(arguments), bp::std_in < to_child,
+                             (bp::std_out & bp::std_err) > from_child);
+        return bp::child(program.native(), bp::args(arguments), bp::std_in < to_child, bp::std_out > from_child);
+    }
+
+    bp::pipe to_child;
+    bp::pipe from_child;
+    bp::child child;
+};
 
 child_process::child_process(const std::filesystem::path& program, const std::vector<std::string>& args,
                              error_stream errors)
-    : to_child_(private_pipe()), from_child_(private_pipe()),
-      child_(start(program, args, errors, to_child_, from_child_))
+    : process_(std::make_unique<process>(program, args, errors))
 {
-    close_end(to_child_, false);
-    close_end(from_child_, true);
 }
 
 child_process::~child_process()
 {
-    if (child_.valid() && child_.running()) {
+    if (process_->child.valid() && process_->child.running()) {
         kill();
         std::error_code ignored;
-        child_.wait(ignored);
+        process_->child.wait(ignored);
     }
+}
+
+std::int64_t child_process::pid() const
+{
+    return process_->child.id();
 }
 
 child_process::read_result child_process::read_more(steady_clock::time_point deadline)
 {
     char chunk[256];
-    const std::optional<std::size_t> n = read_some(from_child_, chunk, sizeof chunk, deadline);
+    const std::optional<std::size_t> n = read_some(process_->from_child, chunk, sizeof chunk, deadline);
     if (!n)
         return read_result::timed_out;
     if (*n == 0)
@@ -210,34 +227,34 @@ std::string child_process::read_to_end(std::chrono::milliseconds timeout)
 
 void child_process::close_stdin()
 {
-    close_end(to_child_, true);
+    close_end(process_->to_child, true);
 }
 
 int child_process::wait(std::chrono::milliseconds timeout)
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (child_.running()) {
+    while (process_->child.running()) {
         if (std::chrono::steady_clock::now() > deadline) {
             kill();
             throw std::runtime_error("child " + std::to_string(pid()) + " did not exit in time");
         }
         std::this_thread::sleep_for(1ms);
     }
-    return child_.exit_code();
+    return process_->child.exit_code();
 }
 
 bool child_process::running()
 {
-    return child_.running();
+    return process_->child.running();
 }
 
 void child_process::kill()
 {
 #if defined(_WIN32)
     std::error_code ignored;
-    child_.terminate(ignored);
+    process_->child.terminate(ignored);
 #else
-    ::kill(child_.id(), SIGKILL);
+    ::kill(process_->child.id(), SIGKILL);
 #endif
 }
 

@@ -3,16 +3,15 @@
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_CHILD_PROCESS_HPP
 #define EXCLUSIVE_CONTROL_TEST_SUPPORT_CHILD_PROCESS_HPP
 
-#include <boost/process/child.hpp>
-#include <boost/process/pipe.hpp>
-
 #if !defined(_WIN32)
 #include <sys/types.h>
 #endif
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,19 +50,17 @@ public:
     bool running();
     /// Ends the child at once, as SIGKILL or TerminateProcess does.
     void kill();
-    boost::process::pid_t pid() const { return child_.id(); }
+    std::int64_t pid() const;
 
 private:
-    static boost::process::child start(const std::filesystem::path& program, const std::vector<std::string>& args,
-                                       error_stream errors, boost::process::pipe& to_child,
-                                       boost::process::pipe& from_child);
     /// Appends what the child writes next to `buffered_`, or says why nothing came.
     enum class read_result { data, closed, timed_out };
     read_result read_more(std::chrono::steady_clock::time_point deadline);
 
-    boost::process::pipe to_child_;
-    boost::process::pipe from_child_;
-    boost::process::child child_;
+    // Boost.Process stays out of this header: its headers take longer to compile than a
+    // whole test file, and every test includes this one.
+    struct process;
+    std::unique_ptr<process> process_;
     std::string buffered_;
 };
 
