@@ -5,6 +5,7 @@
 // file does exactly that). Tests: test_inspect.cpp.
 #include <exclusive_control/inspect.hpp>
 
+#include "detail/file_error.hpp"
 #include "detail/holder.hpp"
 #include "detail/lock_query.hpp"
 #include "detail/process_table.hpp"
@@ -21,33 +22,15 @@ namespace exclusive_control {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::fail;
 using detail::file_identity;
 using detail::process_table;
-
-[[noreturn]] void fail(const std::string& what, const fs::path& path, int error)
-{
-    throw fs::filesystem_error(what, path, std::error_code(error, std::generic_category()));
-}
 
 void require_regular_file(const struct stat& status, const fs::path& path)
 {
     if (!S_ISREG(status.st_mode))
         fail(S_ISDIR(status.st_mode) ? "lock file is a directory" : "lock file is not a regular file",
              path, EINVAL);
-}
-
-/// The holder's record, read through the descriptor of the `lock_file` of this process that
-/// holds the file, if there is one.
-std::optional<std::string> holder_if_held_here(const file_identity& identity)
-{
-    process_table& table = process_table::instance();
-    if (!table.may_hold_any())
-        return std::nullopt;
-    // Under the guard, so the holder cannot close its descriptor while we read through it.
-    const auto guard = table.guard();
-    if (const detail::held_file* held = table.live_entry(identity))
-        return detail::read_holder(held->file.get());
-    return std::nullopt;
 }
 
 /// A descriptor opened only to look. Between the moment we checked that this process does not
@@ -102,7 +85,7 @@ lock_status inspect(const fs::path& path)
         }
         require_regular_file(status, path);
         const file_identity identity{status.st_dev, status.st_ino};
-        if (auto holder = holder_if_held_here(identity))
+        if (auto holder = process_table::instance().holder_if_held(identity))
             return {true, std::move(*holder)};
 
         const detail::kernel_file_key key = detail::kernel_key_of(path, status);
@@ -110,7 +93,7 @@ lock_status inspect(const fs::path& path)
         if (listed && listed->fcntl_of_this_process) {
             // Another thread's lock_file may have taken it since we looked; if not, this
             // process locked it by other means, and opening and closing would drop that lock.
-            if (auto holder = holder_if_held_here(identity))
+            if (auto holder = process_table::instance().holder_if_held(identity))
                 return {true, std::move(*holder)};
             return {true, "UNKNOWN"};
         }

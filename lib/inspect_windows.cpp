@@ -7,17 +7,10 @@
 // our own handle drops nothing (unlike POSIX, hazard 2). Tests: test_windows.cpp.
 #include <exclusive_control/inspect.hpp>
 
+#include "detail/file_error.hpp"
 #include "detail/holder.hpp"
 #include "detail/os_lock.hpp"
 #include "detail/process_table.hpp"
-
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
 
 #include <optional>
 #include <system_error>
@@ -27,11 +20,7 @@ namespace exclusive_control {
 namespace {
 
 namespace fs = std::filesystem;
-
-[[noreturn]] void fail(const std::string& what, const fs::path& path, DWORD error)
-{
-    throw fs::filesystem_error(what, path, std::error_code(static_cast<int>(error), std::system_category()));
-}
+using detail::fail;
 
 /// Opens the file only to read it; an empty handle if nothing exists at `path`.
 detail::unique_file open_to_look(const fs::path& path)
@@ -46,17 +35,6 @@ detail::unique_file open_to_look(const fs::path& path)
     if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND)
         return {};
     fail("cannot open lock file to inspect it", path, error);
-}
-
-std::optional<std::string> holder_if_held_here(const detail::file_identity& identity)
-{
-    detail::process_table& table = detail::process_table::instance();
-    if (!table.may_hold_any())
-        return std::nullopt;
-    const auto guard = table.guard();
-    if (const detail::held_file* held = table.live_entry(identity))
-        return detail::read_holder(held->file.get());
-    return std::nullopt;
 }
 
 bool first_byte_locked_elsewhere(const detail::unique_file& file, const fs::path& path)
@@ -88,7 +66,7 @@ lock_status inspect(const fs::path& path)
         fail((status.attributes & FILE_ATTRIBUTE_DIRECTORY) ? "lock file is a directory"
                                                               : "lock file is not a regular file",
              path, ERROR_INVALID_PARAMETER);
-    if (auto holder = holder_if_held_here(status.identity))
+    if (auto holder = detail::process_table::instance().holder_if_held(status.identity))
         return {true, std::move(*holder)};
     lock_status result;
     result.locked = first_byte_locked_elsewhere(file, path);

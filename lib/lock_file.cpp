@@ -89,10 +89,9 @@ std::shared_ptr<held_file> acquisition::try_once()
     // just to find out and closing it again would drop the lock. Look it up by name first.
     if (!kept_ && table.may_hold_any()) {
         if (const auto identity = detail::identity_at(path_, options_.follow_symlinks)) {
-            const auto guard = table.guard();
-            if (const held_file* held = table.live_entry(*identity)) {
+            if (auto holder = table.holder_if_held(*identity)) {
                 identity_ = *identity;
-                return blocked(blocker::this_process, detail::read_holder(held->file.get()));
+                return blocked(blocker::this_process, std::move(*holder));
             }
         }
     }

@@ -1,6 +1,8 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "lock_query.hpp"
 
+#include "file_error.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -72,8 +74,7 @@ bool fcntl_locked_elsewhere(int fd, const fs::path& path)
     probe.l_whence = SEEK_SET; // l_start 0, l_len 0: the whole file, as lock_file locks it
     while (::fcntl(fd, F_GETLK, &probe) != 0)
         if (errno != EINTR)
-            throw fs::filesystem_error("cannot query the fcntl locks of lock file", path,
-                                       std::error_code(errno, std::generic_category()));
+            fail("cannot query the fcntl locks of lock file", path, errno);
     return probe.l_type != F_UNLCK;
 }
 

@@ -4,6 +4,7 @@
 // descriptor, and flock on the same descriptor where the two families are independent.
 #include "os_lock.hpp"
 
+#include "file_error.hpp"
 #include "file_lock_handle.hpp"
 #include "holder.hpp"
 
@@ -25,11 +26,6 @@ namespace detail {
 namespace {
 
 namespace fs = std::filesystem;
-
-[[noreturn]] void fail(const std::string& what, const fs::path& path, int error)
-{
-    throw fs::filesystem_error(what, path, std::error_code(error, std::generic_category()));
-}
 
 const char* kind_of(mode_t mode)
 {

@@ -8,15 +8,8 @@
 // Tests: test_windows.cpp, under wine (tools/test_windows.sh).
 #include "os_lock.hpp"
 
+#include "file_error.hpp"
 #include "holder.hpp"
-
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
 
 #include <system_error>
 
@@ -26,11 +19,6 @@ namespace detail {
 namespace {
 
 namespace fs = std::filesystem;
-
-[[noreturn]] void fail(const std::string& what, const fs::path& path, DWORD error)
-{
-    throw fs::filesystem_error(what, path, std::error_code(static_cast<int>(error), std::system_category()));
-}
 
 OVERLAPPED at_offset(std::uint64_t offset) noexcept
 {

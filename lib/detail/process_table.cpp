@@ -54,6 +54,16 @@ void process_table::forget_parents_locks() noexcept
 }
 #endif
 
+std::optional<std::string> process_table::holder_if_held(const file_identity& identity)
+{
+    if (!may_hold_any())
+        return std::nullopt;
+    const std::lock_guard<std::mutex> held(mutex_);
+    if (const held_file* entry = live_entry(identity))
+        return read_holder(entry->file.get());
+    return std::nullopt;
+}
+
 held_file* process_table::live_entry(const file_identity& identity) const
 {
     const auto found = held_.find(identity);

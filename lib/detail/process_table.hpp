@@ -10,6 +10,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace exclusive_control {
@@ -52,6 +54,11 @@ public:
     bool may_hold_any() const noexcept { return entries_.load(std::memory_order_acquire) != 0; }
 
     std::unique_lock<std::mutex> guard() { return std::unique_lock<std::mutex>(mutex_); }
+
+    /// What the holder wrote, if this process holds `identity` through a `lock_file`: read
+    /// through the holder's own descriptor, which reading by name could close (hazard 2).
+    /// Takes the guard itself, so that the holder cannot close the descriptor meanwhile.
+    std::optional<std::string> holder_if_held(const file_identity& identity);
 
     // The members below require guard() to be held.
 
