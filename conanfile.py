@@ -50,9 +50,11 @@ class ExclusiveControlConan(ConanFile):
 
     def validate(self):
         check_min_cppstd(self, 17)
-        if self.settings.os == "Windows":
-            raise ConanInvalidConfiguration(f"{self.ref} has only a POSIX implementation so far")
         boost = self.dependencies["boost"].options
+        # A DLL linking a static Boost.Log has a logging core of its own: the user's sinks would
+        # never see our records (Boost.Log wants the shared library when several modules log).
+        if self.settings.os == "Windows" and self.options.shared and not boost.get_safe("shared"):
+            raise ConanInvalidConfiguration(f"{self.ref} as a DLL needs boost/*:shared=True")
         for part in ("log", "thread"):
             if boost.get_safe(f"without_{part}"):
                 raise ConanInvalidConfiguration(f"{self.ref} needs boost/*:without_{part}=False")
