@@ -65,7 +65,8 @@ private:
         holder_ = std::move(holder);
         return nullptr;
     }
-    void open_descriptor();
+    /// Opens the file and keeps the descriptor; false if another program's open excludes ours.
+    bool open_descriptor();
     void drop_descriptor() noexcept;
 
     const fs::path& path_;
@@ -95,8 +96,8 @@ std::shared_ptr<held_file> acquisition::try_once()
             }
         }
     }
-    if (!kept_)
-        open_descriptor();
+    if (!kept_ && !open_descriptor())
+        return blocked(blocker::another_process, detail::parse_holder({}));
     const detail::native_file file = kept_->get();
 
     const auto guard = table.guard();
@@ -113,9 +114,11 @@ std::shared_ptr<held_file> acquisition::try_once()
     return held;
 }
 
-void acquisition::open_descriptor()
+bool acquisition::open_descriptor()
 {
     unique_file file = detail::open_lock_file(path_, options_);
+    if (file.get() == detail::no_file)
+        return false;
     const detail::file_status status = detail::status_of(file.get(), path_);
     identity_ = status.identity;
     kept_ = std::move(file);
@@ -127,6 +130,7 @@ void acquisition::open_descriptor()
         drop_descriptor();
         throw;
     }
+    return true;
 }
 
 void acquisition::drop_descriptor() noexcept

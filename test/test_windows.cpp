@@ -327,6 +327,33 @@ BOOST_AUTO_TEST_CASE(wait_for_a_holder_process_ends_neither_early_nor_after_it_r
     BOOST_TEST(holder.wait() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(file_another_program_opened_without_sharing_counts_as_held_elsewhere)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    write_file(path, " 4242\n");
+    // What a virus scanner or a backup does: open the file and share nothing.
+    HANDLE exclusive = ::CreateFileW(path.c_str(), GENERIC_READ, 0, nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL,
+                                     nullptr);
+    BOOST_TEST_REQUIRE((exclusive != INVALID_HANDLE_VALUE));
+    try {
+        ec::lock_file lock(path);
+        BOOST_FAIL("locked a file another program has open without sharing");
+    } catch (const ec::lock_error& error) {
+        BOOST_TEST(error.holder() == "UNKNOWN");
+    }
+    ec::lock_file waiter(path, std::defer_lock);
+    BOOST_TEST(!waiter.try_lock_for(100ms));
+    std::thread closer([&] {
+        std::this_thread::sleep_for(100ms);
+        ::CloseHandle(exclusive);
+    });
+    const bool acquired = waiter.try_lock_for(test_support::patience);
+    closer.join();
+    BOOST_TEST(acquired);
+    BOOST_TEST(read_file(path) == " " + own_pid + "\n");
+}
+
 BOOST_AUTO_TEST_CASE(holder_process_that_is_killed_leaves_the_lock_free)
 {
     temp_dir dir;

@@ -87,6 +87,8 @@ struct file_status {
 /// Opens (creating if missing, never truncating) the lock file for reading and writing, not
 /// inherited by programs this process starts (hazard 4), without following a final symlink
 /// unless asked, without blocking on a FIFO.
+/// Returns: an empty file if another program has it open without sharing (Windows), which
+/// counts as held elsewhere.
 /// Throws: `std::filesystem::filesystem_error` naming the path and the reason.
 unique_file open_lock_file(const std::filesystem::path& path, const lock_options& options);
 

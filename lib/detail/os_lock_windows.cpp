@@ -91,8 +91,16 @@ unique_file open_lock_file(const fs::path& path, const lock_options& options)
         return unique_file(handle);
 
     const DWORD error = ::GetLastError();
+    // Another program has the file open without sharing it (a virus scanner, a backup, an
+    // editor): nobody can lock it now, which for us is what "held elsewhere" means.
+    if (error == ERROR_SHARING_VIOLATION)
+        return {};
     const DWORD attributes = ::GetFileAttributesW(path.c_str());
     const bool exists = attributes != INVALID_FILE_ATTRIBUTES;
+    if (exists && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) && !options.follow_symlinks)
+        fail("lock file is a reparse point (a link to a directory?); refusing to follow it "
+             "(lock_options::follow_symlinks)",
+             path, error);
     if (exists && (attributes & FILE_ATTRIBUTE_DIRECTORY))
         fail("lock file is a directory", path, error);
     fail(exists ? "cannot open lock file" : "cannot create lock file", path, error);
