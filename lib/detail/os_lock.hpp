@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #if !defined(_WIN32)
@@ -32,17 +33,19 @@ namespace exclusive_control {
 namespace detail {
 
 /// A file as the operating system knows it, whatever its name: the key of the in-process
-/// table (hazard 1). POSIX: device and inode. Windows: volume serial number and file index.
+/// table (hazard 1). POSIX: device and inode. Windows: volume serial number and the 128-bit
+/// file id (ReFS does not promise that the 64-bit file index alone is unique).
 struct file_identity {
     std::uint64_t device;
     std::uint64_t inode;
+    std::uint64_t inode_high = 0; // Windows only
     friend bool operator<(const file_identity& a, const file_identity& b) noexcept
     {
-        return std::pair(a.device, a.inode) < std::pair(b.device, b.inode);
+        return std::tie(a.device, a.inode, a.inode_high) < std::tie(b.device, b.inode, b.inode_high);
     }
     friend bool operator==(const file_identity& a, const file_identity& b) noexcept
     {
-        return a.device == b.device && a.inode == b.inode;
+        return a.device == b.device && a.inode == b.inode && a.inode_high == b.inode_high;
     }
     friend bool operator!=(const file_identity& a, const file_identity& b) noexcept { return !(a == b); }
 };

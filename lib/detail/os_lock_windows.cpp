@@ -11,6 +11,7 @@
 #include "file_error.hpp"
 #include "holder.hpp"
 
+#include <cstring>
 #include <system_error>
 
 namespace exclusive_control {
@@ -52,10 +53,22 @@ bool is_regular_file(const file_status& status) noexcept
     return status.type == FILE_TYPE_DISK && !(status.attributes & FILE_ATTRIBUTE_DIRECTORY) && !is_link(status);
 }
 
-file_identity identity_of(const BY_HANDLE_FILE_INFORMATION& information) noexcept
+/// The 128-bit file id where the file system gives one (Windows 8 and later), else the 64-bit
+/// file index. Every identity comes from here, so that one file always gets the same one.
+std::optional<file_identity> identity_of(HANDLE file) noexcept
 {
+    FILE_ID_INFO id;
+    if (::GetFileInformationByHandleEx(file, FileIdInfo, &id, sizeof id)) {
+        std::uint64_t halves[2];
+        static_assert(sizeof halves == sizeof id.FileId.Identifier);
+        std::memcpy(halves, id.FileId.Identifier, sizeof halves);
+        return file_identity{id.VolumeSerialNumber, halves[0], halves[1]};
+    }
+    BY_HANDLE_FILE_INFORMATION information;
+    if (!::GetFileInformationByHandle(file, &information))
+        return std::nullopt;
     return file_identity{information.dwVolumeSerialNumber,
-                         (std::uint64_t(information.nFileIndexHigh) << 32) | information.nFileIndexLow};
+                         (std::uint64_t(information.nFileIndexHigh) << 32) | information.nFileIndexLow, 0};
 }
 
 } // namespace
@@ -115,7 +128,10 @@ file_status status_of(native_file file, const fs::path& path)
     BY_HANDLE_FILE_INFORMATION information;
     if (!::GetFileInformationByHandle(file, &information))
         fail("cannot read the lock file's information", path, ::GetLastError());
-    status.identity = identity_of(information);
+    const std::optional<file_identity> identity = identity_of(file);
+    if (!identity)
+        fail("cannot read the lock file's identity", path, ::GetLastError());
+    status.identity = *identity;
     status.attributes = information.dwFileAttributes;
     status.links = information.nNumberOfLinks;
     if (status.attributes & FILE_ATTRIBUTE_REPARSE_POINT) {
@@ -139,10 +155,7 @@ std::optional<file_identity> identity_at(const fs::path& path, bool follow_symli
     if (opened == INVALID_HANDLE_VALUE)
         return std::nullopt;
     const unique_file handle(opened);
-    BY_HANDLE_FILE_INFORMATION information;
-    if (!::GetFileInformationByHandle(handle.get(), &information))
-        return std::nullopt;
-    return identity_of(information);
+    return identity_of(handle.get());
 }
 
 void require_plain_file(const file_status& status, const fs::path& path)
