@@ -58,13 +58,11 @@ private:
 /// Returns an empty descriptor if the file no longer exists.
 detail::unique_file open_to_look(const fs::path& path)
 {
-    int fd;
-    do
-        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0 && errno != ENOENT)
+    detail::unique_file file =
+        detail::unique_file::open_file(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (file.get() < 0 && errno != ENOENT)
         fail("cannot open lock file to inspect it", path, errno);
-    return detail::unique_file(fd);
+    return file;
 }
 
 } // namespace
@@ -113,7 +111,8 @@ lock_status inspect(const fs::path& path)
 
         lock_status result;
         result.holder = detail::read_holder(file.get());
-        result.locked = (listed && listed->any) || detail::fcntl_locked_elsewhere(file.get(), path);
+        result.locked = (listed && listed->any) || detail::fcntl_locked_elsewhere(file.get(), path) ||
+                        (detail::proc_locks_may_hide_holders() && detail::flock_held_elsewhere(file.get(), path));
         return result;
     }
 }

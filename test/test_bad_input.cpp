@@ -585,6 +585,16 @@ BOOST_AUTO_TEST_CASE(dangling_symlink_is_refused_and_its_target_not_created)
     BOOST_TEST(!fs::exists(fs::symlink_status(dir / "planted")));
 }
 
+BOOST_AUTO_TEST_CASE(symlink_to_a_directory_followed_on_request_is_named_a_link_to_a_directory)
+{
+    test_support::temp_dir dir;
+    fs::create_directory(dir / "target");
+    fs::create_directory_symlink(dir / "target", dir / "lock");
+    lock_options follow;
+    follow.follow_symlinks = true;
+    expect_refused(dir / "lock", follow, {EISDIR}, "symbolic link to a directory", dir.path());
+}
+
 // ---- Files that are not regular files -------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(fifo_is_refused_without_blocking)
@@ -673,6 +683,96 @@ BOOST_AUTO_TEST_CASE(unprivileged_user_cannot_lock_inside_a_private_directory,
 
     BOOST_TEST(child.status == refused_as_expected, "child exit " << child.status << ":\n" << child.text);
     CHECK_UNCHANGED(before, snapshot(dir.path()));
+}
+
+// The file exists, so "cannot create" would send the user looking in the wrong place.
+BOOST_AUTO_TEST_CASE(existing_file_behind_a_directory_that_cannot_be_searched_names_the_directory,
+                     *utf::precondition(permissions_can_apply))
+{
+    test_support::temp_dir dir;
+    fs::permissions(dir.path(), fs::perms(0755));
+    const fs::path closed = dir / "closed";
+    fs::create_directory(closed);
+    test_support::write_file(closed / "lock", " 1\n");
+    fs::permissions(closed, fs::perms(0644)); // may be listed, not searched, by anyone
+    const fork_report child = run_in_fork_reporting([&](std::string& report) {
+        report = drop_privileges();
+        if (!report.empty())
+            return int(could_not_set_up);
+        const outcome result = attempt([&] { return returned(lock_file(closed / "lock").owns_lock()); });
+        const int status = classify(result, closed / "lock", {EACCES}, report);
+        if (status != refused_as_expected)
+            return status;
+        return contains(result.what, "cannot be searched") && !contains(result.what, "create") ? 0 : 1;
+    });
+    fs::permissions(closed, fs::perms(0755));
+    BOOST_TEST(child.status == 0, "child exit " << child.status << ":\n" << child.text);
+}
+
+/// Sets a sysctl under /proc/sys for the life of the object, then puts the old value back.
+class scoped_sysctl {
+public:
+    scoped_sysctl(fs::path name, const std::string& value) : name_(std::move(name)), old_(read_value(name_))
+    {
+        write_value(name_, value);
+    }
+    ~scoped_sysctl() { write_value(name_, old_); }
+    scoped_sysctl(const scoped_sysctl&) = delete;
+    scoped_sysctl& operator=(const scoped_sysctl&) = delete;
+
+    static std::string read_value(const fs::path& name)
+    {
+        std::string value = test_support::read_file(name);
+        while (!value.empty() && value.back() == '\n')
+            value.pop_back();
+        return value;
+    }
+    static void write_value(const fs::path& name, const std::string& value) { test_support::write_file(name, value + "\n"); }
+
+private:
+    fs::path name_;
+    std::string old_;
+};
+
+const fs::path protected_regular = "/proc/sys/fs/protected_regular";
+
+boost::test_tools::assertion_result protected_regular_settable(utf::test_unit_id)
+{
+    bool settable = false;
+    if (::geteuid() == 0 && fs::exists(protected_regular)) {
+        const std::string old = scoped_sysctl::read_value(protected_regular);
+        try {
+            scoped_sysctl::write_value(protected_regular, old);
+            settable = scoped_sysctl::read_value(protected_regular) == old;
+        } catch (const std::exception&) {
+        }
+    }
+    boost::test_tools::assertion_result result(settable);
+    result.message() << "needs root and a writable " << protected_regular;
+    return result;
+}
+
+// fs.protected_regular=1 (systemd's default) refuses O_CREAT on an existing file that another
+// user owns in a world-writable sticky directory (/tmp), even for root. A lock file that another
+// user created there must still be lockable by anyone allowed to open it, as with O_CREAT off.
+BOOST_AUTO_TEST_CASE(a_lock_file_another_user_made_in_a_sticky_directory_can_be_locked_under_protected_regular,
+                     *utf::precondition(protected_regular_settable))
+{
+    test_support::temp_dir dir;
+    fs::permissions(dir.path(), fs::perms(0755));
+    const fs::path shared = dir / "tmp";
+    fs::create_directory(shared);
+    fs::permissions(shared, fs::perms(01777)); // as /tmp
+    const fs::path path = shared / "lock";
+    test_support::write_file(path, " 1\n");
+    fs::permissions(path, fs::perms(0666));
+    BOOST_TEST_REQUIRE(::chown(path.c_str(), nobody, nogroup) == 0, error_text(errno));
+    const scoped_sysctl setting(protected_regular, "1");
+    {
+        lock_file lock(path);
+        BOOST_TEST(lock.owns_lock());
+    }
+    BOOST_TEST(test_support::read_file(path) == " " + std::to_string(::getpid()) + "\n");
 }
 
 BOOST_AUTO_TEST_CASE(unprivileged_user_cannot_lock_a_read_only_file_and_it_is_unchanged,

@@ -9,10 +9,14 @@
 #include "temp_dir.hpp"
 
 #include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
+#include <utility>
 
 namespace ec = exclusive_control;
 using namespace std::chrono_literals;
@@ -211,4 +215,97 @@ BOOST_AUTO_TEST_CASE(fork_while_another_thread_locks_leaves_the_child_usable)
     busy.join();
     busier.join();
     BOOST_TEST(failures == 0);
+}
+
+namespace {
+
+/// What the library left open in this process: descriptors of `path`'s inode and inotify instances.
+std::pair<int, int> library_descriptors_of(const std::filesystem::path& path)
+{
+    struct stat target;
+    if (::stat(path.c_str(), &target) != 0)
+        return {-1, -1};
+    int of_the_file = 0, inotify = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ignored;
+        if (std::filesystem::read_symlink(entry.path(), ignored) == "anon_inode:inotify")
+            ++inotify;
+        struct stat status;
+        if (::stat(entry.path().c_str(), &status) == 0 && status.st_dev == target.st_dev &&
+            status.st_ino == target.st_ino)
+            ++of_the_file;
+    }
+    return {of_the_file, inotify};
+}
+
+/// One byte from `fd` within `timeout`, or 0.
+char read_byte(int fd, std::chrono::milliseconds timeout)
+{
+    pollfd ready{fd, POLLIN, 0};
+    char got = 0;
+    if (::poll(&ready, 1, static_cast<int>(timeout.count())) != 1 || ::read(fd, &got, 1) != 1)
+        return 0;
+    return got;
+}
+
+} // namespace
+
+// Hazard 10. A master's thread waits for a lock held elsewhere, its main thread forks a worker,
+// then the waiter gets the lock and the master is killed. The worker must inherit nothing of the
+// wait (neither the descriptor the waiter kept between attempts, through which the master took
+// the lock after the fork, nor its inotify instance), and must then be able to take the lock.
+BOOST_AUTO_TEST_CASE(a_lock_taken_after_a_fork_during_the_wait_dies_with_the_master)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    test_support::child_process holder(test_support::lock_holder(), {"hold", path.string()});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    int master_got_it[2], worker_report[2];
+    BOOST_TEST_REQUIRE(::pipe(master_got_it) == 0);
+    BOOST_TEST_REQUIRE(::pipe(worker_report) == 0);
+
+    const pid_t master = ::fork();
+    BOOST_TEST_REQUIRE(master >= 0);
+    if (master == 0) {
+        std::thread waiter([&] {
+            ec::lock_file lock(path, std::defer_lock);
+            const char got = lock.try_lock_for(test_support::patience) ? 'L' : 'n';
+            (void)!::write(master_got_it[1], &got, 1);
+            ::pause(); // holds the lock until killed
+        });
+        std::this_thread::sleep_for(200ms); // the waiter is now between attempts
+        if (::fork() == 0) { // the worker
+            const auto [descriptors, instances] = library_descriptors_of(path);
+            char report = descriptors != 0 ? 'd' : instances != 0 ? 'i' : 0;
+            const pid_t parent = ::getppid();
+            const auto give_up = std::chrono::steady_clock::now() + 2 * test_support::patience;
+            while (::getppid() == parent && std::chrono::steady_clock::now() < give_up)
+                std::this_thread::sleep_for(1ms);
+            if (report == 0)
+                report = ec::lock_file(path, std::defer_lock).try_lock_for(5s) ? 'y' : 'n';
+            (void)!::write(worker_report[1], &report, 1);
+            ::_exit(0);
+        }
+        waiter.join();
+        ::_exit(0);
+    }
+    struct kill_on_exit {
+        pid_t pid;
+        ~kill_on_exit() { ::kill(pid, SIGKILL); }
+    } const master_dies{master}; // also if a check below throws, so that the worker ends
+    ::close(master_got_it[1]);
+    ::close(worker_report[1]);
+    std::this_thread::sleep_for(400ms); // the worker exists
+    holder.kill(); // the master shares our end of its input: closing ours would tell it nothing
+    holder.wait();
+    const char master_result = read_byte(master_got_it[0], test_support::patience);
+    ::kill(master, SIGKILL);
+    test_support::wait_for_pid(master);
+    BOOST_TEST(master_result == 'L');
+    const char worker_result = read_byte(worker_report[0], test_support::patience);
+    ::close(master_got_it[0]);
+    ::close(worker_report[0]);
+    BOOST_TEST(worker_result != 'd', "the worker inherited the waiter's descriptor of the lock file");
+    BOOST_TEST(worker_result != 'i', "the worker inherited the waiter's inotify instance");
+    BOOST_TEST(worker_result == 'y');
 }

@@ -2,15 +2,18 @@
 #include "lock_query.hpp"
 
 #include "file_error.hpp"
+#include "os_lock.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/sysmacros.h>
 #endif
 
 #include <cerrno>
-#include <fstream>
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -60,6 +63,45 @@ bool parse_lock_key(const std::string& text, kernel_file_key& key)
     }
 }
 
+#if defined(__linux__)
+/// The whole of a file under /proc, through a descriptor that no program this process starts
+/// and no child it forks keeps (hazard 10); nothing if it cannot be read.
+std::optional<std::string> read_proc_file(const char* name)
+{
+    const unique_file file = unique_file::open_file(name, O_RDONLY | O_CLOEXEC);
+    if (file.get() < 0)
+        return std::nullopt;
+    std::string text;
+    char buffer[8192];
+    for (;;) {
+        const ssize_t n = ::read(file.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return std::nullopt;
+        if (n == 0)
+            return text;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+/// This process's pid in the pid namespace of the /proc that lists the locks, which need not be
+/// the namespace getpid() answers in (`unshare --pid --fork` without a new /proc).
+std::optional<long> pid_as_proc_sees_it()
+{
+    char target[32];
+    const ssize_t n = ::readlink("/proc/self", target, sizeof target - 1);
+    if (n <= 0)
+        return std::nullopt; // this process is not visible in that /proc at all
+    target[n] = '\0';
+    char* end = nullptr;
+    const long pid = std::strtol(target, &end, 10);
+    if (end != target + n || pid <= 0)
+        return std::nullopt;
+    return pid;
+}
+#endif
+
 bool operator==(const kernel_file_key& a, const kernel_file_key& b)
 {
     return a.major == b.major && a.minor == b.minor && a.inode == b.inode;
@@ -76,6 +118,40 @@ bool fcntl_locked_elsewhere(int fd, const fs::path& path)
         if (errno != EINTR)
             fail("cannot query the fcntl locks of lock file", path, errno);
     return probe.l_type != F_UNLCK;
+}
+
+bool proc_locks_may_hide_holders() noexcept
+{
+#if defined(__linux__)
+    // The first pid namespace has had this inode number since Linux 3.8 (PROC_PID_INIT_INO).
+    constexpr const char* first_namespace = "pid:[4026531836]";
+    char name[64];
+    const ssize_t n = ::readlink("/proc/self/ns/pid", name, sizeof name - 1);
+    if (n <= 0)
+        return true; // cannot tell: assume the worst
+    name[n] = '\0';
+    return std::strcmp(name, first_namespace) != 0;
+#else
+    return false;
+#endif
+}
+
+bool flock_held_elsewhere(int fd, const fs::path& path)
+{
+    for (;;) {
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            ::flock(fd, LOCK_UN);
+            return false;
+        }
+        switch (errno) {
+        case EINTR: continue;
+        case EWOULDBLOCK: return true;
+        case ENOLCK:
+        case EOPNOTSUPP:
+        case EINVAL: return false; // no flock here: fcntl_locked_elsewhere() is the whole answer
+        default: fail("cannot query the flock locks of lock file", path, errno);
+        }
+    }
 }
 
 listed_locks find_listed_locks(std::istream& proc_locks, const kernel_file_key& file, long this_process)
@@ -127,10 +203,12 @@ kernel_file_key kernel_key_of(const fs::path& path, const struct stat& status)
     struct statx extended;
     if (::statx(AT_FDCWD, path.c_str(), AT_STATX_SYNC_AS_STAT, STATX_MNT_ID, &extended) == 0 &&
         (extended.stx_mask & STATX_MNT_ID)) {
-        std::ifstream mountinfo("/proc/self/mountinfo");
-        if (const auto device = mount_device(mountinfo, extended.stx_mnt_id)) {
-            key.major = device->major;
-            key.minor = device->minor;
+        if (const std::optional<std::string> text = read_proc_file("/proc/self/mountinfo")) {
+            std::istringstream mountinfo(*text);
+            if (const auto device = mount_device(mountinfo, extended.stx_mnt_id)) {
+                key.major = device->major;
+                key.minor = device->minor;
+            }
         }
     }
 #endif
@@ -142,12 +220,15 @@ kernel_file_key kernel_key_of(const fs::path& path, const struct stat& status)
 std::optional<listed_locks> read_listed_locks(const kernel_file_key& file)
 {
 #if defined(__linux__)
-    const long this_process = ::getpid();
+    // Without a pid to look for, none of the lines is ours; closing a descriptor of a file this
+    // process holds is then still prevented by the process table's kernel check (hazard 11).
+    const long this_process = pid_as_proc_sees_it().value_or(0);
     return agreed_reading(
         [&]() -> std::optional<listed_locks> {
-            std::ifstream proc_locks("/proc/locks");
-            if (!proc_locks)
+            const std::optional<std::string> text = read_proc_file("/proc/locks");
+            if (!text)
                 return std::nullopt;
+            std::istringstream proc_locks(*text);
             return find_listed_locks(proc_locks, file, this_process);
         },
         4);

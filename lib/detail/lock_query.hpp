@@ -20,6 +20,17 @@ namespace detail {
 /// Throws: `std::filesystem::filesystem_error` naming `path`.
 bool fcntl_locked_elsewhere(int fd, const std::filesystem::path& path);
 
+/// Whether `/proc/locks` may leave out locks that matter: the kernel lists only the locks of
+/// processes that /proc's pid namespace can see, so inside a container (a pid namespace other
+/// than the first) a flock holder in another container is invisible (hazard 12).
+bool proc_locks_may_hide_holders() noexcept;
+
+/// Whether a flock-family lock on the file behind `fd` stops an exclusive flock, found by
+/// trying one (LOCK_EX | LOCK_NB) and giving it back at once: the only way to see a flock
+/// holder that /proc/locks hides. For that instant the file is locked by us.
+/// Throws: `std::filesystem::filesystem_error` naming `path`.
+bool flock_held_elsewhere(int fd, const std::filesystem::path& path);
+
 /// A file as `/proc/locks` names it: the device of its file system and its inode number.
 struct kernel_file_key {
     unsigned long major = 0;

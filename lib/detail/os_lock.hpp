@@ -58,11 +58,17 @@ using native_file = int;
 constexpr native_file no_file = -1;
 #endif
 
-/// Owns one descriptor (POSIX) or handle (Windows) of a lock file.
+/// Owns one descriptor (POSIX) or handle (Windows) that the library opened. POSIX: the
+/// descriptor comes from open_listed() (fork_handler.hpp), so that a forked child closes its
+/// copy; `open_file` does both.
 class unique_file {
 public:
     unique_file() noexcept = default;
     explicit unique_file(native_file file) noexcept : file_(file) {}
+#if !defined(_WIN32)
+    /// open(2), retried on EINTR: an empty file, with `errno` set, if it fails.
+    static unique_file open_file(const char* path, int flags, unsigned mode = 0) noexcept;
+#endif
     unique_file(unique_file&& other) noexcept : file_(std::exchange(other.file_, no_file)) {}
     unique_file& operator=(unique_file&& other) noexcept;
     ~unique_file();
@@ -113,6 +119,12 @@ struct lock_parts {
 /// Returns: what was taken, or nothing if another process holds the lock (then nothing is held).
 /// Throws: `std::filesystem::filesystem_error`, holding nothing.
 std::optional<lock_parts> try_lock(native_file file, const std::filesystem::path& path);
+
+/// Whether this process holds a lock on the file behind `file` that closing a descriptor of it
+/// would drop, taken by other means than this copy of the library's table: another copy of the
+/// library loaded into this process (a plugin with its own static copy), or the program's own
+/// fcntl lock (hazard 11). Linux asks the kernel (F_OFD_GETLK); false where it cannot tell.
+bool held_by_this_process(native_file file) noexcept;
 
 /// Releases what `try_lock` took. The file stays open.
 void unlock(native_file file, lock_parts parts) noexcept;

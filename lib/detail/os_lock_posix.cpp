@@ -6,6 +6,7 @@
 
 #include "file_error.hpp"
 #include "file_lock_handle.hpp"
+#include "fork_handler.hpp"
 #include "holder.hpp"
 
 #include <boost/interprocess/exceptions.hpp>
@@ -120,7 +121,7 @@ unique_file& unique_file::operator=(unique_file&& other) noexcept
 {
     if (this != &other) {
         if (file_ >= 0)
-            ::close(file_);
+            close_listed(file_);
         file_ = std::exchange(other.file_, no_file);
     }
     return *this;
@@ -129,33 +130,69 @@ unique_file& unique_file::operator=(unique_file&& other) noexcept
 unique_file::~unique_file()
 {
     if (file_ >= 0)
-        ::close(file_);
+        close_listed(file_);
 }
+
+unique_file unique_file::open_file(const char* path, int flags, unsigned mode) noexcept
+{
+    return unique_file(open_listed(path, flags, mode));
+}
+
+namespace {
+
+/// Why the lock file could not be opened, named after what is at the path.
+[[noreturn]] void refuse_open(const fs::path& path, const lock_options& options, int error)
+{
+    struct stat status;
+    if (::lstat(path.c_str(), &status) != 0) {
+        const int looked = errno;
+        if (looked == ENOENT)
+            fail("cannot create lock file", path, error);
+        if (looked == EACCES)
+            fail("cannot reach lock file: a directory on its path cannot be searched", path, error);
+        fail("cannot open lock file", path, error);
+    }
+    if (S_ISLNK(status.st_mode)) {
+        // O_NOFOLLOW fails with ELOOP on Linux, EMLINK on FreeBSD, EFTYPE on NetBSD.
+        if (!options.follow_symlinks)
+            fail("lock file is a symbolic link; refusing to follow it (lock_options::follow_symlinks)",
+                 path, error);
+        if (::stat(path.c_str(), &status) != 0)
+            fail("cannot create the file that the lock file's symbolic link names", path, error);
+        if (!S_ISREG(status.st_mode))
+            fail(std::string("lock file is a symbolic link to ") + kind_of(status.st_mode), path, error);
+    } else if (!S_ISREG(status.st_mode)) {
+        fail(std::string("lock file is ") + kind_of(status.st_mode), path, error);
+    }
+    fail("cannot open lock file", path, error);
+}
+
+} // namespace
 
 unique_file open_lock_file(const fs::path& path, const lock_options& options)
 {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it has no effect on regular files.
-    int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    if (!options.follow_symlinks)
-        flags |= O_NOFOLLOW;
-    const auto mode = static_cast<mode_t>(options.permissions & fs::perms::mask);
-    int fd;
-    do
-        fd = ::open(path.c_str(), flags, mode);
-    while (fd < 0 && errno == EINTR);
-    if (fd >= 0)
-        return unique_file(fd);
-
-    const int error = errno;
-    struct stat status;
-    const bool exists = ::lstat(path.c_str(), &status) == 0;
-    // O_NOFOLLOW fails with ELOOP on Linux, EMLINK on FreeBSD, EFTYPE on NetBSD.
-    if (exists && S_ISLNK(status.st_mode) && !options.follow_symlinks)
-        fail("lock file is a symbolic link; refusing to follow it (lock_options::follow_symlinks)",
-             path, error);
-    if (exists && !S_ISREG(status.st_mode))
-        fail(std::string("lock file is ") + kind_of(status.st_mode), path, error);
-    fail(exists ? "cannot open lock file" : "cannot create lock file", path, error);
+    const int flags = O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (options.follow_symlinks ? 0 : O_NOFOLLOW);
+    // An existing file is opened without O_CREAT: fs.protected_regular (systemd's default)
+    // refuses O_CREAT on a file that another user owns in a sticky directory such as /tmp, even
+    // where the open itself would be allowed. A missing one is created exclusively, so that a
+    // file created by someone else in between is opened in the next round rather than taken
+    // for ours; O_EXCL never follows a symlink, so a followed dangling link is created plainly.
+    const int create = options.follow_symlinks ? O_CREAT : O_CREAT | O_EXCL;
+    const auto mode = static_cast<unsigned>(options.permissions & fs::perms::mask);
+    constexpr int rounds = 8; // a file created and deleted over and over is an error, not a loop
+    int error = 0;
+    for (int round = 0; round < rounds; ++round) {
+        if (unique_file file = unique_file::open_file(path.c_str(), flags); file.get() >= 0)
+            return file;
+        if ((error = errno) != ENOENT)
+            break;
+        if (unique_file file = unique_file::open_file(path.c_str(), flags | create, mode); file.get() >= 0)
+            return file;
+        if ((error = errno) != EEXIST)
+            break;
+    }
+    refuse_open(path, options, error);
 }
 
 file_status status_of(native_file fd, const fs::path& path)
@@ -190,8 +227,32 @@ void require_plain_file(const file_status& file, const fs::path& path)
              path, EMLINK);
 }
 
+bool held_by_this_process(native_file fd) noexcept
+{
+#if defined(F_OFD_GETLK)
+    // An open file description's lock conflicts with every fcntl lock of this process (their
+    // owner is the process, not the description), and the kernel names that owner's pid as this
+    // process sees it, so the answer holds in any pid namespace.
+    struct flock probe {};
+    probe.l_type = F_WRLCK;
+    probe.l_whence = SEEK_SET; // the whole file
+    while (::fcntl(fd, F_OFD_GETLK, &probe) != 0)
+        if (errno != EINTR)
+            return false;
+    return probe.l_type != F_UNLCK && probe.l_pid == ::getpid();
+#else
+    (void)fd;
+    return false;
+#endif
+}
+
 std::optional<lock_parts> try_lock(native_file fd, const fs::path& path)
 {
+    // fcntl would grant this process a second lock on a file it holds by other means (another
+    // copy of the library, the program's own fcntl lock), where no flock half stops it (NFS,
+    // BSD): then the file is busy (hazard 11).
+    if (held_by_this_process(fd))
+        return std::nullopt;
     lock_parts parts;
     if (take_flock_too) {
         const flock_outcome outcome = try_flock(fd, path);

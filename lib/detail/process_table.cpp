@@ -2,7 +2,7 @@
 #include "process_table.hpp"
 
 #if !defined(_WIN32)
-#include <pthread.h>
+#include "fork_handler.hpp"
 #endif
 
 #include <new>
@@ -14,43 +14,38 @@ process_table& process_table::instance()
 {
     // Never destroyed: a lock_file with static storage duration may be released after any
     // function-local static would have been.
-    static process_table* const table = new process_table;
+    static process_table* const table = [] {
+        auto* created = new process_table;
+#if !defined(_WIN32)
+        install_fork_handler();
+#endif
+        return created;
+    }();
     return *table;
 }
 
-process_table::process_table()
-{
 #if !defined(_WIN32)
-    // A fork() while another thread holds the mutex would leave the child's copy locked for
-    // ever; hold it across fork() so the child starts with it free.
-    ::pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
-                     [] {
-                         instance().forget_parents_locks();
-                         instance().mutex_.unlock();
-                     });
-#endif
-}
-
-#if !defined(_WIN32)
-// In a child created by fork(), which runs single-threaded until it starts threads. Tests:
-// test_fork.cpp.
-void process_table::forget_parents_locks() noexcept
+// In a child created by fork(), which runs single-threaded until it starts threads, after the
+// fork handler closed the child's copies of every descriptor. Tests: test_fork.cpp.
+void process_table::forget_parents_locks_and_unlock() noexcept
 {
     // The parent's waiters are counted inside the condition variable and never leave in the
     // child, so notifying it would block for ever. Start from a fresh one; the old one is
     // overwritten, not destroyed, as destroying it would wait for them too.
     new (&released_) std::condition_variable;
-    // The entries are the parent's locks. Our copies of their descriptors would keep the
-    // parent's flock alive if the parent died, locking the child out of a free file; closing
-    // them here drops nothing of the parent's. The child's lock_file objects still point at the
-    // entries and learn from `orphaned` that there is nothing to release.
+    // The entries are the parent's locks; the child's lock_file objects still point at them and
+    // learn from `orphaned` that there is nothing to release. Their descriptors are closed
+    // already (the child's copies would have kept the parent's flock alive after the parent
+    // died), so dropping them here closes nothing.
     for (auto& [identity, held] : held_) {
         held->orphaned = true;
         held->file = unique_file{};
         held->deferred.clear();
     }
     held_.clear();
+    parked_.clear();
     entries_.store(0, std::memory_order_relaxed);
+    mutex_.unlock();
 }
 #endif
 
@@ -84,17 +79,38 @@ void process_table::erase(const held_file& held)
         held_.erase(found);
         entries_.fetch_sub(1, std::memory_order_release);
         released_.notify_all();
+        close_unparked();
     }
 }
 
 void process_table::close_or_defer(const file_identity& identity, unique_file file)
 {
-    if (held_file* holder = live_entry(identity)) {
-        try {
+    close_unparked();
+    try {
+        if (held_file* holder = live_entry(identity))
             holder->deferred.push_back(std::move(file));
+        else if (held_by_this_process(file.get()))
+            parked_.push_back({identity, std::move(file)});
+    } catch (const std::bad_alloc&) {
+        file.release(); // leaking one descriptor beats dropping the holder's lock
+    }
+}
+
+void process_table::close_unparked() noexcept
+{
+    for (auto parked = parked_.begin(); parked != parked_.end();) {
+        try {
+            if (held_file* holder = live_entry(parked->identity))
+                holder->deferred.push_back(std::move(parked->file)); // ours now: kept until release
+            else if (held_by_this_process(parked->file.get())) {
+                ++parked;
+                continue;
+            }
         } catch (const std::bad_alloc&) {
-            file.release(); // leaking one descriptor beats dropping the holder's lock
+            ++parked; // still parked: tried again next time
+            continue;
         }
+        parked = parked_.erase(parked);
     }
 }
 

@@ -66,7 +66,10 @@ public:
     held_file* live_entry(const file_identity& identity) const;
     void insert(std::shared_ptr<held_file> held);
     void erase(const held_file& held);
-    /// Closes `fd`, unless this process holds its inode: then it is kept open until release.
+    /// Closes `file`, unless this process holds its inode: closing would drop the fcntl lock.
+    /// Held through this table, it is kept until the release; held otherwise (another copy of
+    /// the library in this process, or the program's own fcntl lock, which the kernel tells
+    /// us about), it is parked until the kernel says the lock is gone (hazard 11).
     void close_or_defer(const file_identity& identity, unique_file file);
 
     /// Waits, without touching the file, until this process no longer holds `identity` or
@@ -74,15 +77,27 @@ public:
     bool wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,
                           std::chrono::steady_clock::time_point deadline);
 
-private:
-    process_table();
 #if !defined(_WIN32)
-    void forget_parents_locks() noexcept;
+    // For the fork handler (fork_handler.hpp), which holds the mutex across fork().
+    void lock_for_fork() noexcept { mutex_.lock(); }
+    void unlock_after_fork() noexcept { mutex_.unlock(); }
+    void forget_parents_locks_and_unlock() noexcept;
 #endif
+
+private:
+    process_table() = default;
+    /// Closes the parked descriptors whose inode this process no longer holds.
+    void close_unparked() noexcept;
+
+    struct parked_file {
+        file_identity identity;
+        unique_file file;
+    };
 
     std::mutex mutex_;
     std::condition_variable released_;
     std::map<file_identity, std::shared_ptr<held_file>> held_;
+    std::vector<parked_file> parked_;
     std::atomic<std::size_t> entries_{0};
 };
 

@@ -10,8 +10,12 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "fork_handler.hpp"
+
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <new>
 #include <vector>
 #endif
 
@@ -31,80 +35,133 @@ void drain(int instance) noexcept
     }
 }
 
-/// Inotify instances kept for the next wait. Closing an instance can block for 10-16 ms while
-/// the kernel waits for a grace period, so waits do not close theirs: they hand it back here.
-/// Only when more threads wait at once than the pool keeps does one close, after it got the
-/// lock. Instances are limited per user (fs.inotify.max_user_instances, often 128), which is
-/// why the pool is small and shared rather than one per thread.
+/// The inotify instances of the waits in progress, and the closing of finished ones.
 ///
-/// Removing a watch costs 0.3 ms here (measured with strace -T), and a wait that just got the
-/// lock would pay it before returning: it hands its watch back with the instance, and the
-/// next wait to take that instance removes it. Until then the watch reports closes of a file
-/// nobody waits for into a queue nobody reads, which the next taker drains.
-class inotify_pool {
+/// Each wait takes a fresh instance (10-30 us) and, when done, hands it to a background thread
+/// to close: closing an instance waits for a kernel grace period (0.2-16 ms measured here), which
+/// a waiter that just got its lock should not pay, and reusing one would cost the same order in
+/// inotify_rm_watch. Instances are limited per user (fs.inotify.max_user_instances, often 128),
+/// so a process keeps none once its waits are over; the closing thread exits when it has had
+/// nothing to close for a while, so an idle process has no thread of ours either.
+///
+/// Every instance is listed here from its creation to its close, so that a child created by
+/// fork() closes its copies (hazard 10): a copy would keep the instance alive, counted against
+/// the user's limit, and would receive the parent's events. The fork handler holds `closing_`
+/// and then `mutex_` across fork(); the closing thread holds `closing_` from taking an instance
+/// off the list until it is closed.
+class inotify_instances {
 public:
-    static inotify_pool& instance()
+    static inotify_instances& instance()
     {
-        static inotify_pool* const pool = new inotify_pool; // used until the very end
-        return *pool;
+        static inotify_instances* const instances = [] {
+            auto* created = new inotify_instances; // used until the very end
+            install_fork_handler();
+            return created;
+        }();
+        return *instances;
     }
 
     int take() noexcept
     {
-        kept_instance kept{-1, -1};
-        {
-            std::lock_guard<std::mutex> guard(mutex_);
-            if (!free_.empty()) {
-                kept = free_.back();
-                free_.pop_back();
-            }
+        const std::lock_guard<std::mutex> guard(mutex_);
+        try {
+            in_use_.reserve(in_use_.size() + 1);
+        } catch (const std::bad_alloc&) {
+            return -1;
         }
-        if (kept.instance < 0)
-            return ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (kept.stale_watch >= 0)
-            ::inotify_rm_watch(kept.instance, kept.stale_watch);
-        drain(kept.instance); // the events of the finished wait, including IN_IGNORED
-        return kept.instance;
+        const int created = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (created >= 0)
+            in_use_.push_back(created);
+        return created;
     }
 
-    void give_back(int instance, int watch_descriptor) noexcept
+    void give_back(int instance) noexcept
     {
-        {
-            std::lock_guard<std::mutex> guard(mutex_);
-            if (free_.size() < kept) {
-                free_.push_back({instance, watch_descriptor}); // never reallocates: reserved below
-                return;
+        std::unique_lock<std::mutex> guard(mutex_);
+        const auto used = std::find(in_use_.begin(), in_use_.end(), instance);
+        if (used == in_use_.end())
+            return; // closed by the fork handler: this is a forked child
+        in_use_.erase(used);
+        try {
+            to_close_.push_back(instance);
+            if (!closer_running_) {
+                std::thread(&inotify_instances::close_finished, this).detach();
+                closer_running_ = true;
+            } else {
+                finished_.notify_one();
             }
+        } catch (...) { // no memory or no thread: close it here, late rather than never
+            if (!to_close_.empty() && to_close_.back() == instance)
+                to_close_.pop_back();
+            guard.unlock();
+            close_now(instance);
         }
-        ::close(instance);
+    }
+
+    void lock_for_fork() noexcept
+    {
+        closing_.lock();
+        mutex_.lock();
+    }
+    void unlock_after_fork() noexcept
+    {
+        mutex_.unlock();
+        closing_.unlock();
+    }
+    void forget_in_child() noexcept
+    {
+        for (const int instance : in_use_)
+            ::close(instance);
+        for (const int instance : to_close_)
+            ::close(instance);
+        in_use_.clear();
+        to_close_.clear();
+        closer_running_ = false; // the thread stayed in the parent
+        new (&finished_) std::condition_variable; // its wait is counted there, never to end
+        unlock_after_fork();
     }
 
 private:
-    static constexpr std::size_t kept = 4;
+    /// How long the closing thread waits for more work before it exits.
+    static constexpr std::chrono::seconds linger{1};
 
-    struct kept_instance {
-        int instance;
-        int stale_watch; // -1 if none
-    };
+    inotify_instances() = default;
 
-    inotify_pool()
+    void close_now(int instance) noexcept
     {
-        free_.reserve(kept);
-        // A child created by fork() shares these instances with its parent and would steal
-        // its events: it forgets them (closing its references is cheap while the parent keeps
-        // the instances open). Holding the mutex across fork() keeps the child's copy usable.
-        ::pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
-                         [] {
-                             inotify_pool& pool = instance();
-                             for (const kept_instance& kept : pool.free_)
-                                 ::close(kept.instance);
-                             pool.free_.clear();
-                             pool.mutex_.unlock();
-                         });
+        const std::lock_guard<std::mutex> closing(closing_);
+        ::close(instance);
     }
 
+    void close_finished() noexcept
+    {
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> guard(mutex_);
+                if (!finished_.wait_for(guard, linger, [&] { return !to_close_.empty(); })) {
+                    closer_running_ = false;
+                    return;
+                }
+            }
+            const std::lock_guard<std::mutex> closing(closing_);
+            int instance;
+            {
+                const std::lock_guard<std::mutex> guard(mutex_);
+                if (to_close_.empty())
+                    continue;
+                instance = to_close_.back();
+                to_close_.pop_back();
+            }
+            ::close(instance);
+        }
+    }
+
+    std::mutex closing_; // before mutex_ when both are taken
     std::mutex mutex_;
-    std::vector<kept_instance> free_;
+    std::condition_variable finished_;
+    std::vector<int> in_use_;
+    std::vector<int> to_close_;
+    bool closer_running_ = false;
 };
 
 } // namespace
@@ -112,13 +169,13 @@ private:
 release_watch::~release_watch()
 {
     if (instance_ >= 0)
-        inotify_pool::instance().give_back(instance_, watch_descriptor_);
+        inotify_instances::instance().give_back(instance_);
 }
 
 bool release_watch::watch(native_file fd) noexcept
 {
     if (instance_ < 0)
-        instance_ = inotify_pool::instance().take();
+        instance_ = inotify_instances::instance().take();
     if (instance_ < 0)
         return false;
     // /proc/self/fd/N names the inode the waiter opened, even if the path was replaced since.
@@ -149,7 +206,26 @@ void release_watch::wait_until(std::chrono::steady_clock::time_point until) noex
         drain(instance_);
 }
 
+void inotify_instances_lock_for_fork() noexcept
+{
+    inotify_instances::instance().lock_for_fork();
+}
+
+void inotify_instances_unlock_after_fork() noexcept
+{
+    inotify_instances::instance().unlock_after_fork();
+}
+
+void inotify_instances_forget_in_child() noexcept
+{
+    inotify_instances::instance().forget_in_child();
+}
+
 #else
+
+void inotify_instances_lock_for_fork() noexcept {}
+void inotify_instances_unlock_after_fork() noexcept {}
+void inotify_instances_forget_in_child() noexcept {}
 
 release_watch::~release_watch() = default;
 

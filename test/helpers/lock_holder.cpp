@@ -3,9 +3,13 @@
 //   try PATH               lock_file once: print "acquired" (exit 0) or "busy HOLDER" (exit 3)
 //   wait PATH MS           lock_file with a timeout: "acquired" (0) or "timeout HOLDER" (4)
 //   wait-hold PATH MS      wait up to MS for the lock; "acquired", then release at end of stdin
+//   try-inspect PATH TPL   lock_file once with template TPL: "acquired" (0), or "busy HOLDER" then
+//                          what inspect() says, "inspect locked|unlocked HOLDER" (3)
 // POSIX only:
 //   hold-exec PATH         hold, start `sleep 60`, print "locked CHILD_PID", release at end of stdin
 //   fcntl-hold PATH        plain fcntl(F_SETLK) write lock, print "locked", release at end of stdin
+//   fcntl-hold-inspect PATH  the same, then inspect() it: "inspected locked|unlocked HOLDER",
+//                          and keep the lock until end of stdin
 //   fcntl-try PATH         plain fcntl(F_SETLK) attempt: exit 0 if it would succeed, 3 if busy
 //   list-fds PATH          print how many of this process's descriptors name PATH's inode
 // Windows only, a peer that locks as zc.lockfile does there (msvcrt.locking of byte 0):
@@ -39,6 +43,12 @@ extern char** environ;
 #endif
 
 namespace {
+
+void print_inspection(const std::string& prefix, const std::filesystem::path& path)
+{
+    const exclusive_control::lock_status status = exclusive_control::inspect(path);
+    std::cout << prefix << (status.locked ? " locked " : " unlocked ") << status.holder << std::endl;
+}
 
 #if defined(_WIN32)
 
@@ -94,7 +104,7 @@ std::vector<std::string> arguments(int argc, char** argv)
     return std::vector<std::string>(argv, argv + argc);
 }
 
-int fcntl_lock(const char* path, bool hold)
+int fcntl_lock(const char* path, bool hold, bool inspect_it = false)
 {
     const int fd = ::open(path, O_RDWR | O_CREAT, 0644);
     if (fd < 0)
@@ -104,8 +114,11 @@ int fcntl_lock(const char* path, bool hold)
     request.l_whence = SEEK_SET;
     if (::fcntl(fd, F_SETLK, &request) != 0)
         return errno == EAGAIN || errno == EACCES ? 3 : 2;
+    if (inspect_it)
+        print_inspection("inspected", path);
     if (hold) {
-        std::cout << "locked" << std::endl;
+        if (!inspect_it)
+            std::cout << "locked" << std::endl;
         wait_for_end_of_input();
     }
     return 0;
@@ -158,6 +171,17 @@ int main(int argc, char** argv)
             std::cout << "acquired" << std::endl;
             return 0;
         }
+        if (mode == "try-inspect" && args.size() > 3) {
+            try {
+                exclusive_control::lock_file lock(path, {args[3]});
+                std::cout << "acquired" << std::endl;
+                return 0;
+            } catch (const exclusive_control::lock_error& error) {
+                std::cout << "busy " << error.holder() << std::endl;
+            }
+            print_inspection("inspect", path);
+            return 3;
+        }
         if (mode == "wait" && args.size() > 3) {
             exclusive_control::lock_file lock(path, std::chrono::milliseconds(std::stoi(args[3])));
             std::cout << "acquired" << std::endl;
@@ -187,6 +211,8 @@ int main(int argc, char** argv)
         }
         if (mode == "fcntl-hold" || mode == "fcntl-try")
             return fcntl_lock(path.c_str(), mode == "fcntl-hold");
+        if (mode == "fcntl-hold-inspect")
+            return fcntl_lock(path.c_str(), true, true);
         if (mode == "list-fds") {
             std::cout << count_descriptors_of(path.c_str()) << std::endl;
             return 0;
