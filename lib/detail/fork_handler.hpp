@@ -15,14 +15,29 @@
 // descriptor can be open and not yet listed (or closed and still listed) at that moment.
 //
 // There is one pthread_atfork handler for the whole library, so that the order in which it takes
-// the library's mutexes is written down in one place (fork_handler_posix.cpp).
+// the library's mutexes is written down in one place: the ranks below.
 // Tests: test_fork.cpp.
 
 namespace exclusive_control {
 namespace detail {
 
-/// Installs the handler, once; each piece of state the handler resets calls it when created.
-void install_fork_handler() noexcept;
+/// The state that the fork handler resets, in the order it takes their mutexes before fork():
+/// a thread holding the process table's mutex may open and close descriptors, whose list comes
+/// next; the inotify instances' mutexes are taken alone. After fork() they are released in the
+/// opposite order, and in the child each is reset before it is released.
+enum class fork_rank { process_table, descriptors, inotify_instances, count };
+
+/// What one piece of state does at a fork: `prepare` takes its mutexes, `in_parent` releases
+/// them, `in_child` forgets what belongs to the parent and releases them.
+struct fork_participant {
+    void (*prepare)() noexcept;
+    void (*in_parent)() noexcept;
+    void (*in_child)() noexcept;
+};
+
+/// Called once by each piece of state when it is created, with a `participant` that lives for
+/// ever; installs the handler on first use.
+void join_fork_handler(fork_rank rank, const fork_participant& participant) noexcept;
 
 /// open(2), retried on EINTR, with the descriptor listed for the fork handler. Returns -1 with
 /// `errno` set on failure (ENOMEM if the list cannot grow).

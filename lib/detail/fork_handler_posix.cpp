@@ -1,15 +1,14 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "fork_handler.hpp"
 
-#include "process_table.hpp"
-#include "release_watch.hpp"
-
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -19,6 +18,32 @@ namespace detail {
 
 namespace {
 
+constexpr std::size_t ranks = static_cast<std::size_t>(fork_rank::count);
+
+/// Who takes part, by rank; written once each, read by the handler at any moment.
+std::atomic<const fork_participant*> participants[ranks];
+
+void prepare() noexcept
+{
+    for (std::size_t rank = 0; rank < ranks; ++rank)
+        if (const fork_participant* participant = participants[rank].load(std::memory_order_acquire))
+            participant->prepare();
+}
+
+void in_parent() noexcept
+{
+    for (std::size_t rank = ranks; rank-- > 0;)
+        if (const fork_participant* participant = participants[rank].load(std::memory_order_acquire))
+            participant->in_parent();
+}
+
+void in_child() noexcept
+{
+    for (std::size_t rank = ranks; rank-- > 0;)
+        if (const fork_participant* participant = participants[rank].load(std::memory_order_acquire))
+            participant->in_child();
+}
+
 /// Every descriptor the library has open, so that a forked child can close its copies.
 class descriptor_list {
 public:
@@ -26,7 +51,13 @@ public:
     {
         static descriptor_list* const list = [] {
             auto* created = new descriptor_list; // never destroyed: used until the very end
-            install_fork_handler();
+            static const fork_participant participant{
+                []() noexcept { instance().mutex_.lock(); }, []() noexcept { instance().mutex_.unlock(); },
+                []() noexcept {
+                    instance().close_all_in_child();
+                    instance().mutex_.unlock();
+                }};
+            join_fork_handler(fork_rank::descriptors, participant);
             return created;
         }();
         return *list;
@@ -61,8 +92,7 @@ public:
         ::close(fd);
     }
 
-    void lock() noexcept { mutex_.lock(); }
-    void unlock() noexcept { mutex_.unlock(); }
+private:
     void close_all_in_child() noexcept
     {
         for (const int fd : open_)
@@ -70,43 +100,17 @@ public:
         open_.clear();
     }
 
-private:
     std::mutex mutex_;
     std::vector<int> open_;
 };
 
-// The order of the mutexes: a thread holding the process table's may open and close
-// descriptors, so the table's comes first; the inotify instances' are taken alone.
-void prepare() noexcept
-{
-    process_table::instance().lock_for_fork();
-    descriptor_list::instance().lock();
-    inotify_instances_lock_for_fork();
-}
-
-void in_parent() noexcept
-{
-    inotify_instances_unlock_after_fork();
-    descriptor_list::instance().unlock();
-    process_table::instance().unlock_after_fork();
-}
-
-void in_child() noexcept
-{
-    inotify_instances_forget_in_child();
-    descriptor_list& descriptors = descriptor_list::instance();
-    descriptors.close_all_in_child();
-    descriptors.unlock();
-    // After the descriptors: the table's entries own descriptors, which are closed by now.
-    process_table::instance().forget_parents_locks_and_unlock();
-}
-
 } // namespace
 
-void install_fork_handler() noexcept
+void join_fork_handler(fork_rank rank, const fork_participant& participant) noexcept
 {
     static const bool installed = ::pthread_atfork(prepare, in_parent, in_child) == 0;
     (void)installed;
+    participants[static_cast<std::size_t>(rank)].store(&participant, std::memory_order_release);
 }
 
 int open_listed(const char* path, int flags, unsigned mode) noexcept

@@ -2,7 +2,7 @@
 #include "lock_query.hpp"
 
 #include "file_error.hpp"
-#include "os_lock.hpp"
+#include "fork_handler.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -68,13 +68,20 @@ bool parse_lock_key(const std::string& text, kernel_file_key& key)
 /// and no child it forks keeps (hazard 10); nothing if it cannot be read.
 std::optional<std::string> read_proc_file(const char* name)
 {
-    const unique_file file = unique_file::open_file(name, O_RDONLY | O_CLOEXEC);
-    if (file.get() < 0)
+    struct listed_descriptor {
+        int fd;
+        ~listed_descriptor()
+        {
+            if (fd >= 0)
+                close_listed(fd);
+        }
+    } const file{open_listed(name, O_RDONLY | O_CLOEXEC)};
+    if (file.fd < 0)
         return std::nullopt;
     std::string text;
     char buffer[8192];
     for (;;) {
-        const ssize_t n = ::read(file.get(), buffer, sizeof buffer);
+        const ssize_t n = ::read(file.fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

@@ -17,7 +17,12 @@ process_table& process_table::instance()
     static process_table* const table = [] {
         auto* created = new process_table;
 #if !defined(_WIN32)
-        install_fork_handler();
+        // A fork() while another thread holds the mutex would leave the child's copy locked for
+        // ever: the fork handler holds it across fork().
+        static const fork_participant participant{
+            []() noexcept { instance().mutex_.lock(); }, []() noexcept { instance().mutex_.unlock(); },
+            []() noexcept { instance().forget_parents_locks_and_unlock(); }};
+        join_fork_handler(fork_rank::process_table, participant);
 #endif
         return created;
     }();

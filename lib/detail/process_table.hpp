@@ -77,15 +77,11 @@ public:
     bool wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,
                           std::chrono::steady_clock::time_point deadline);
 
-#if !defined(_WIN32)
-    // For the fork handler (fork_handler.hpp), which holds the mutex across fork().
-    void lock_for_fork() noexcept { mutex_.lock(); }
-    void unlock_after_fork() noexcept { mutex_.unlock(); }
-    void forget_parents_locks_and_unlock() noexcept;
-#endif
-
 private:
     process_table() = default;
+#if !defined(_WIN32)
+    void forget_parents_locks_and_unlock() noexcept;
+#endif
     /// Closes the parked descriptors whose inode this process no longer holds.
     void close_unparked() noexcept;
 

@@ -55,7 +55,17 @@ public:
     {
         static inotify_instances* const instances = [] {
             auto* created = new inotify_instances; // used until the very end
-            install_fork_handler();
+            static const fork_participant participant{
+                []() noexcept {
+                    instance().closing_.lock();
+                    instance().mutex_.lock();
+                },
+                []() noexcept {
+                    instance().mutex_.unlock();
+                    instance().closing_.unlock();
+                },
+                []() noexcept { instance().forget_in_child(); }};
+            join_fork_handler(fork_rank::inotify_instances, participant);
             return created;
         }();
         return *instances;
@@ -98,16 +108,12 @@ public:
         }
     }
 
-    void lock_for_fork() noexcept
-    {
-        closing_.lock();
-        mutex_.lock();
-    }
-    void unlock_after_fork() noexcept
-    {
-        mutex_.unlock();
-        closing_.unlock();
-    }
+private:
+    /// How long the closing thread waits for more work before it exits.
+    static constexpr std::chrono::seconds linger{1};
+
+    inotify_instances() = default;
+
     void forget_in_child() noexcept
     {
         for (const int instance : in_use_)
@@ -118,14 +124,9 @@ public:
         to_close_.clear();
         closer_running_ = false; // the thread stayed in the parent
         new (&finished_) std::condition_variable; // its wait is counted there, never to end
-        unlock_after_fork();
+        mutex_.unlock();
+        closing_.unlock();
     }
-
-private:
-    /// How long the closing thread waits for more work before it exits.
-    static constexpr std::chrono::seconds linger{1};
-
-    inotify_instances() = default;
 
     void close_now(int instance) noexcept
     {
@@ -206,26 +207,7 @@ void release_watch::wait_until(std::chrono::steady_clock::time_point until) noex
         drain(instance_);
 }
 
-void inotify_instances_lock_for_fork() noexcept
-{
-    inotify_instances::instance().lock_for_fork();
-}
-
-void inotify_instances_unlock_after_fork() noexcept
-{
-    inotify_instances::instance().unlock_after_fork();
-}
-
-void inotify_instances_forget_in_child() noexcept
-{
-    inotify_instances::instance().forget_in_child();
-}
-
 #else
-
-void inotify_instances_lock_for_fork() noexcept {}
-void inotify_instances_unlock_after_fork() noexcept {}
-void inotify_instances_forget_in_child() noexcept {}
 
 release_watch::~release_watch() = default;
 

@@ -38,12 +38,6 @@ private:
     int watch_descriptor_ = -1;
 };
 
-// For the fork handler (fork_handler.hpp): the inotify instances of waits in progress and of
-// finished ones not closed yet are the parent's; the child closes its copies.
-void inotify_instances_lock_for_fork() noexcept;
-void inotify_instances_unlock_after_fork() noexcept;
-void inotify_instances_forget_in_child() noexcept;
-
 } // namespace detail
 } // namespace exclusive_control
 
