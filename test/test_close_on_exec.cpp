@@ -10,6 +10,10 @@
 
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 namespace ec = exclusive_control;
 using test_support::child_process;
 using test_support::temp_dir;
@@ -38,4 +42,27 @@ BOOST_AUTO_TEST_CASE(programs_started_while_holding_inherit_no_descriptor_of_the
     child_process lister(test_support::lock_holder(), {"list-fds", path.string()});
     BOOST_TEST(lister.read_line() == "0");
     BOOST_TEST(lister.wait() == 0);
+}
+
+// Hazard 10: inspect() reads /proc/locks and mountinfo; a program that another thread starts
+// meanwhile must not inherit those descriptors either.
+BOOST_AUTO_TEST_CASE(programs_started_while_another_thread_inspects_inherit_nothing_of_proc)
+{
+    temp_dir dir;
+    std::atomic<bool> stop{false};
+    std::thread inspector([&] {
+        while (!stop)
+            ec::inspect(dir / "other"); // not held here: read from /proc/locks
+    });
+    test_support::write_file(dir / "other", " 1\n");
+    int inherited = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (int i = 0; i < 200 && inherited == 0 && std::chrono::steady_clock::now() < until; ++i) {
+        child_process lister(test_support::lock_holder(), {"list-proc-fds", "-"});
+        inherited = std::stoi(lister.read_line());
+        lister.wait();
+    }
+    stop = true;
+    inspector.join();
+    BOOST_TEST(inherited == 0);
 }

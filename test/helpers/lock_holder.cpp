@@ -12,6 +12,8 @@
 //                          and keep the lock until end of stdin
 //   fcntl-try PATH         plain fcntl(F_SETLK) attempt: exit 0 if it would succeed, 3 if busy
 //   list-fds PATH          print how many of this process's descriptors name PATH's inode
+//   list-proc-fds -        print how many of this process's descriptors name /proc/locks or a
+//                          mountinfo file (inherited from a parent that inspect()ed)
 // Windows only, a peer that locks as zc.lockfile does there (msvcrt.locking of byte 0):
 //   first-byte-hold PATH   LockFileEx on byte 0, print "locked", release at end of stdin
 //   first-byte-try PATH    the same attempt: exit 0 if it would succeed, 3 if busy
@@ -139,6 +141,19 @@ int count_descriptors_of(const char* path)
     return count;
 }
 
+int count_descriptors_of_proc_files()
+{
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ignored;
+        const std::string target = std::filesystem::read_symlink(entry.path(), ignored).string();
+        if (target == "/proc/locks" || (target.rfind("/proc/", 0) == 0 && target.size() > 10 &&
+                                        target.compare(target.size() - 10, 10, "/mountinfo") == 0))
+            ++count;
+    }
+    return count;
+}
+
 #endif
 
 } // namespace
@@ -215,6 +230,10 @@ int main(int argc, char** argv)
             return fcntl_lock(path.c_str(), true, true);
         if (mode == "list-fds") {
             std::cout << count_descriptors_of(path.c_str()) << std::endl;
+            return 0;
+        }
+        if (mode == "list-proc-fds") {
+            std::cout << count_descriptors_of_proc_files() << std::endl;
             return 0;
         }
 #endif
