@@ -27,13 +27,7 @@ namespace {
 /// The binary under test, passed on the test's command line after the helper.
 fs::path tool()
 {
-    const auto& suite = boost::unit_test::framework::master_test_suite();
-    for (int i = 1; i < suite.argc; ++i) {
-        const fs::path candidate = suite.argv[i];
-        if (candidate.filename() == "exclusive-control")
-            return fs::absolute(candidate);
-    }
-    throw std::runtime_error("the path of exclusive-control must be on the test's command line");
+    return test_support::helper_program("exclusive-control");
 }
 
 struct outcome {

@@ -65,7 +65,8 @@ private:
 };
 
 /// A helper program of test/helpers: the argument of the test program whose file name starts
-/// with `name`, or else the file of that name beside the test program.
+/// with `name`, or else the file of that name beside the test program. Absolute, resolved from
+/// the directory the test program started in, whatever directory the test is in now.
 std::filesystem::path helper_program(const std::string& name);
 
 /// The helper program (test/helpers/lock_holder.cpp) passed to every test on its command line.
