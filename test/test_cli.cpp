@@ -1,4 +1,5 @@
 // The exclusive-control command, end to end: the real binary, real processes, real signals.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,5 @@
 // Hazard 3: peers in other processes, of both lock families, exclude us and we exclude them.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE cross_process
 #include <boost/test/unit_test.hpp>
 

@@ -1,5 +1,6 @@
 // Hazards 1, 2 and 5: one process, one lock per file, whatever the name; no descriptor of a
 // held file is ever closed early; the fcntl half lands on the inode we opened.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE in_process
 #include <boost/test/unit_test.hpp>
 

@@ -1,5 +1,6 @@
 // inspect(): who holds it, whoever that is, without ever taking the lock or dropping ours
 // (hazards 2 and 9).
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE inspect
 #include <boost/test/unit_test.hpp>
 

@@ -3,6 +3,7 @@
 // within this one. Runs under wine in CI (tools/test_windows.sh). Wine does not refuse reads of
 // a locked byte range as Windows does: the test that says so in its name passes there whether
 // or not it would on real Windows.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE windows
 #include <boost/test/unit_test.hpp>
 

@@ -27,6 +27,7 @@
 // a usage or I/O error. Every wait is bounded: waiting for the lock by
 // EXCLUSIVE_CONTROL_STRESS_WAIT_SECONDS (default 60; the lock is not fair, so with many
 // contenders one of them can wait long), anything else by `patience`.
+// Hazard numbers refer to doc/design.adoc.
 #include <exclusive_control/exclusive_control.hpp>
 
 #include <boost/log/core.hpp>

@@ -1,4 +1,5 @@
 // A fresh, empty directory per test, removed afterwards.
+// Hazard numbers refer to doc/design.adoc.
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_TEMP_DIR_HPP
 #define EXCLUSIVE_CONTROL_TEST_SUPPORT_TEMP_DIR_HPP
 
