@@ -145,6 +145,21 @@ BOOST_AUTO_TEST_CASE(every_example_is_shown)
                    entry.path().filename() << " is shown nowhere");
 }
 
+BOOST_AUTO_TEST_CASE(every_program_a_listing_comes_from_is_named_by_its_path_from_the_top)
+{
+    const std::regex from(R"(From\s+`([^`]+)`)");
+    int named = 0;
+    for (const char* document : {"tutorial.adoc", "caveats.adoc", "reference.adoc"}) {
+        const std::string text = read(doc_dir / document);
+        for (std::sregex_iterator found(text.begin(), text.end(), from), end; found != end; ++found) {
+            ++named;
+            BOOST_TEST(fs::is_regular_file(source_dir / (*found)[1].str()),
+                       document << " says \"From " << (*found)[1] << "\", which is no file of the repository");
+        }
+    }
+    BOOST_TEST(named > 5);
+}
+
 BOOST_AUTO_TEST_CASE(every_declaration_in_the_reference_is_in_a_header)
 {
     const std::string headers = declarations_in_headers();
