@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The exclusive-control command, end to end: the real binary, real processes, real signals.
 // Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE cli

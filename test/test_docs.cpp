@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The documentation against the code, without building it: every example it shows is a tagged
 // part of a file in doc/examples (which the tests compile and run), every declaration the
 // reference shows is in a header, every documented name of the headers is in the reference,
@@ -231,6 +233,37 @@ BOOST_AUTO_TEST_CASE(every_hazard_a_comment_names_is_in_the_design_and_the_comme
         }
     }
     BOOST_TEST(mentions > 20); // the search found the comments
+}
+
+BOOST_AUTO_TEST_CASE(every_source_file_carries_the_license_line)
+{
+    // Sources, scripts, build files and documentation. Not the license itself, the README
+    // (which has a section for it) or the changelog, nor the fuzz corpus, whose files are inputs
+    // that a line would change, nor what builds leave behind.
+    const std::string line = "Copyright exclusive_control developers. Distributed under the Boost Software "
+                             "License, Version 1.0.";
+    std::vector<fs::path> files;
+    for (const char* name : {"CMakeLists.txt", "Jamfile", "Jamroot", "project-config.jam", "conanfile.py",
+                             ".gitignore", ".ci/run"})
+        files.push_back(source_dir / name);
+    for (const char* folder : {"include", "lib", "cli", "test", "fuzz", "bench", "examples", "doc", "tools", "cmake",
+                               "test_package"}) {
+        for (auto entry = fs::recursive_directory_iterator(source_dir / folder); entry != fs::end(entry); ++entry) {
+            if (entry->path() == source_dir / "fuzz" / "corpus" || entry->path().filename() == "build") {
+                entry.disable_recursion_pending(); // test_package/build: what `conan create` leaves
+                continue;
+            }
+            const fs::path& path = entry->path();
+            const std::set<std::string> kinds{".cpp", ".hpp", ".adoc", ".sh", ".py", ".cmake", ".in"};
+            const std::set<std::string> names{"CMakeLists.txt", "Jamfile", "Jamroot", "Makefile"};
+            if (entry->is_regular_file() &&
+                (kinds.count(path.extension().string()) != 0 || names.count(path.filename().string()) != 0))
+                files.push_back(path);
+        }
+    }
+    BOOST_TEST(files.size() > 80u);
+    for (const fs::path& file : files)
+        BOOST_TEST(read(file).find(line) != std::string::npos, fs::relative(file, source_dir) << " lacks the license line");
 }
 
 BOOST_AUTO_TEST_CASE(every_test_the_design_names_exists)

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Packaging checks: the b2 build and its tests (shared debug; static release built), a b2 user,
 # the CMake package used three ways, a pkg-config user, and Conan's test_package built by plain
 # CMake against an install (Conan itself cannot be installed here).

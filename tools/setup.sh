@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Installs what building and testing exclusive_control needs on Debian 12, if it is missing.
 # `--docs` adds what building the documentation needs (tools/docs.sh). Packages named as
 # arguments are installed too, without their recommendations (for wine, those are hundreds of

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
 # ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang), then the packaging
 # checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config, Conan's

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // A participant in the stress and chaos tests (test_stress.cpp, test_chaos.cpp): it takes the
 // lock on DIR/lock over and over and, each time, runs a critical section that proves, without
 // trusting the lock under test, that nobody else was inside at the same time.

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Real child processes for contention tests, with every wait bounded so that a bug fails the
 // test instead of hanging CI.
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_CHILD_PROCESS_HPP
