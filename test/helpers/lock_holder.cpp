@@ -20,6 +20,7 @@
 
 #if defined(_WIN32)
 #include <windows.h>
+// shellapi.h needs windows.h before it
 #include <shellapi.h>
 #else
 #include <fcntl.h>
