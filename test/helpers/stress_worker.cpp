@@ -650,7 +650,7 @@ int run_fcntl(participant& self, long iterations, unsigned seed)
 /// once, and an intruder must have time to meet it.
 int run_critical(participant& self)
 {
-    std::mt19937 random(unsigned(::getpid()));
+    std::mt19937 random(static_cast<unsigned>(::getpid()));
     self.set_phase(holding);
     self.journal('A');
     critical_section section(self, self.token() + ".0", flock_family);
