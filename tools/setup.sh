@@ -7,7 +7,7 @@
 # megabytes of desktop libraries that headless tests do not use).
 set -euo pipefail
 packages=(g++ cmake make libboost1.81-all-dev libboost1.81-tools-dev util-linux pkg-config strace
-          clang-14 libclang-rt-14-dev)
+          clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14)
 extra=()
 for arg in "$@"; do
   case "$arg" in
