@@ -1,3 +1,5 @@
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Conan 2 recipe. `conan create .` builds the library with CMake, installs it, and runs
 # test_package/ against it. The version is read from CMakeLists.txt so that it is kept in one place.
 import os

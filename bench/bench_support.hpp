@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Shared by the benchmarks: clocks that mean the same in every process, percentiles, and a
 // child process started with fork() that reports back through a pipe.
 #ifndef EXCLUSIVE_CONTROL_BENCH_SUPPORT_HPP

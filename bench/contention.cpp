@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // contention: 8 processes take one lock 200 times each with try_lock_for, holding it for no
 // work, against the same pattern with raw blocking flock. Reports transfers per second and the
 // longest single wait (nobody starves).

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // cycle: an uncontended construct-and-close of a lock_file against the floor, the raw system
 // calls for the same semantics on one descriptor: open(O_NOFOLLOW|O_CLOEXEC), fstat, flock,
 // fcntl lock, pwrite, ftruncate, both unlocks, close. Rounds alternate to share the noise.

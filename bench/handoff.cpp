@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // handoff: how soon a waiter in another process gets the lock after the holder releases it,
 // and what the waiter's CPU costs while it waits. Baseline: a raw blocking flock(LOCK_EX)
 // waiter, woken by the kernel, measured the same way in the same run.

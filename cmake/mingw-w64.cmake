@@ -1,3 +1,5 @@
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Cross-compiling for 64-bit Windows with Debian's mingw-w64, as tools/test_windows.sh does:
 #   cmake -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCMAKE_PREFIX_PATH=<Boost built for mingw> ...
 # The POSIX-threads variant of the compiler, which std::thread and std::mutex need.

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The seed's story in C++: lock, contend, read the log record, close, find the file left
 // behind, lock again, and write the host name for containers.
 #include <exclusive_control/exclusive_control.hpp>

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The one assertion of the fuzz targets: a violated property aborts, which libFuzzer reports
 // as a crash with the input that caused it, and the corpus replay as a failed test.
 #ifndef EXCLUSIVE_CONTROL_FUZZ_CHECK_HPP

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Fuzz target for the content template parser and renderer (lib/detail/content_template.cpp):
 // the input is a template. Properties, against a reference decoder written from the rules in
 // lock_options.hpp rather than from the parser:

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Fuzz target for reading the holder back from a lock file (lib/detail/holder.cpp): whatever
 // another program left in the file, huge, with NULs, without a newline or only blank.
 //

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Runs a fuzz target on every file of the given files and directories, once each: the corpus
 // as a regression test, with any compiler and sanitizer, where libFuzzer is not at hand.
 #include <algorithm>

@@ -3,6 +3,7 @@
 // "Who holds it", without touching the lock: look, never take. The order answers hazard 2
 // (never close a descriptor of a file this process holds) and hazard 9 (a plain read of the
 // file does exactly that). Tests: test_inspect.cpp.
+// Hazard numbers refer to doc/design.adoc.
 #include <exclusive_control/inspect.hpp>
 
 #include "detail/file_error.hpp"

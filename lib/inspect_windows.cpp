@@ -5,6 +5,7 @@
 // locking anything. Trying LockFileEx and undoing it would hold the lock for a moment, long
 // enough to make a concurrent acquirer fail. Locks belong to handles, so opening and closing
 // our own handle drops nothing (unlike POSIX, hazard 2). Tests: test_windows.cpp.
+// Hazard numbers refer to doc/design.adoc.
 #include <exclusive_control/inspect.hpp>
 
 #include "detail/file_error.hpp"

@@ -1,7 +1,7 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 //
 // The locking protocol, top to bottom: validate, identify, open, lock, register, write;
-// release in reverse. The hazards it answers are numbered as in DESIGN.md.
+// release in reverse. The hazards it answers are numbered as in doc/design.adoc.
 #include <exclusive_control/lock_file.hpp>
 
 #include "detail/content_template.hpp"

@@ -1,3 +1,5 @@
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Runs PROGRAM [ARGUMENT] in DIR, made fresh and empty, with PATH_PREFIX (if given) first on PATH,
 # and fails unless it exits with 0. The documentation's examples use relative paths, as a
 # user's program would, so each gets a directory of its own.

@@ -1,5 +1,8 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Every error a user can cause when constructing or locking a lock_file: the exact exception
 // type, a message that names the path and the reason, and nothing changed on disk.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE bad_input
 #include <boost/test/unit_test.hpp>
 

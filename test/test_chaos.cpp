@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Faults: holders SIGKILLed before, during and after writing the content; a mix of our processes,
 // flock(1) and plain fcntl peers contending for one file; holders that fork children which exit,
 // exec or destroy their copy. Throughout, nobody may find anyone else inside the critical section

@@ -1,4 +1,7 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The exclusive-control command, end to end: the real binary, real processes, real signals.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
@@ -27,13 +30,7 @@ namespace {
 /// The binary under test, passed on the test's command line after the helper.
 fs::path tool()
 {
-    const auto& suite = boost::unit_test::framework::master_test_suite();
-    for (int i = 1; i < suite.argc; ++i) {
-        const fs::path candidate = suite.argv[i];
-        if (candidate.filename() == "exclusive-control")
-            return fs::absolute(candidate);
-    }
-    throw std::runtime_error("the path of exclusive-control must be on the test's command line");
+    return test_support::helper_program("exclusive-control");
 }
 
 struct outcome {

@@ -1,5 +1,8 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Hazard 4, the exec half: programs a holder starts inherit none of its lock descriptors, so
 // a holder that dies leaves no lock behind in them.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE close_on_exec
 #include <boost/test/unit_test.hpp>
 

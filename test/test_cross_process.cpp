@@ -1,4 +1,7 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Hazard 3: peers in other processes, of both lock families, exclude us and we exclude them.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE cross_process
 #include <boost/test/unit_test.hpp>
 

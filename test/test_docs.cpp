@@ -1,6 +1,9 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The documentation against the code, without building it: every example it shows is a tagged
 // part of a file in doc/examples (which the tests compile and run), every declaration the
-// reference shows is in a header, and every documented name of the headers is in the reference.
+// reference shows is in a header, every documented name of the headers is in the reference,
+// every "hazard N" of a comment is in doc/design.adoc, and every test the design names exists.
 #define BOOST_TEST_MODULE docs
 #include <boost/test/unit_test.hpp>
 
@@ -144,6 +147,21 @@ BOOST_AUTO_TEST_CASE(every_example_is_shown)
                    entry.path().filename() << " is shown nowhere");
 }
 
+BOOST_AUTO_TEST_CASE(every_program_a_listing_comes_from_is_named_by_its_path_from_the_top)
+{
+    const std::regex from(R"(From\s+`([^`]+)`)");
+    int named = 0;
+    for (const char* document : {"tutorial.adoc", "caveats.adoc", "reference.adoc"}) {
+        const std::string text = read(doc_dir / document);
+        for (std::sregex_iterator found(text.begin(), text.end(), from), end; found != end; ++found) {
+            ++named;
+            BOOST_TEST(fs::is_regular_file(source_dir / (*found)[1].str()),
+                       document << " says \"From " << (*found)[1] << "\", which is no file of the repository");
+        }
+    }
+    BOOST_TEST(named > 5);
+}
+
 BOOST_AUTO_TEST_CASE(every_declaration_in_the_reference_is_in_a_header)
 {
     const std::string headers = declarations_in_headers();
@@ -171,4 +189,112 @@ BOOST_AUTO_TEST_CASE(every_documented_name_of_the_headers_is_in_the_reference)
     for (const std::string& name : names)
         BOOST_TEST(std::regex_search(declarations, std::regex("(^|[^A-Za-z_0-9])" + name + "([^A-Za-z_0-9]|$)")),
                    name << " is not in the reference");
+}
+
+namespace {
+
+/// The source files whose comments may name hazards.
+std::vector<fs::path> source_files()
+{
+    std::vector<fs::path> files;
+    for (const char* folder : {"include", "lib", "cli", "test", "fuzz", "bench", "examples"})
+        for (const auto& entry : fs::recursive_directory_iterator(source_dir / folder))
+            if (entry.path().extension() == ".cpp" || entry.path().extension() == ".hpp")
+                files.push_back(entry.path());
+    return files;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(every_hazard_a_comment_names_is_in_the_design_and_the_comment_says_so)
+{
+    const std::string design = read(doc_dir / "design.adoc");
+    // "hazard 2", "Hazards 1, 2 and 5", "hazards 1-3"
+    const std::regex mention(R"([Hh]azards? (\d+(?:(?:, | and |-)\d+)*))");
+    const std::regex number(R"((\d+)(?:-(\d+))?)");
+    int mentions = 0;
+    for (const fs::path& file : source_files()) {
+        const std::string text = read(file);
+        if (std::regex_search(text, mention))
+            BOOST_TEST(text.find("doc/design.adoc") != std::string::npos,
+                       fs::relative(file, source_dir) << " names hazards but not where they are numbered");
+        for (std::sregex_iterator found(text.begin(), text.end(), mention), end; found != end; ++found) {
+            const std::string numbers = (*found)[1];
+            for (std::sregex_iterator n(numbers.begin(), numbers.end(), number); n != end; ++n) {
+                const int first = std::stoi((*n)[1]);
+                const int last = (*n)[2].matched ? std::stoi((*n)[2]) : first;
+                for (int hazard = first; hazard <= last; ++hazard) {
+                    ++mentions;
+                    BOOST_TEST(design.find("[#hazard-" + std::to_string(hazard) + "]") != std::string::npos,
+                               fs::relative(file, source_dir) << " names hazard " << hazard
+                                                              << ", which doc/design.adoc lacks");
+                }
+            }
+        }
+    }
+    BOOST_TEST(mentions > 20); // the search found the comments
+}
+
+BOOST_AUTO_TEST_CASE(every_source_file_carries_the_license_line)
+{
+    // Sources, scripts, build files and documentation. Not the license itself, the README
+    // (which has a section for it) or the changelog, nor the fuzz corpus, whose files are inputs
+    // that a line would change, nor what builds leave behind.
+    const std::string line = "Copyright exclusive_control developers. Distributed under the Boost Software "
+                             "License, Version 1.0.";
+    std::vector<fs::path> files;
+    for (const char* name : {"CMakeLists.txt", "Jamfile", "Jamroot", "project-config.jam", "conanfile.py",
+                             ".gitignore", ".ci/run"})
+        files.push_back(source_dir / name);
+    for (const char* folder : {"include", "lib", "cli", "test", "fuzz", "bench", "examples", "doc", "tools", "cmake",
+                               "test_package"}) {
+        for (auto entry = fs::recursive_directory_iterator(source_dir / folder); entry != fs::end(entry); ++entry) {
+            if (entry->path() == source_dir / "fuzz" / "corpus" || entry->path().filename() == "build") {
+                entry.disable_recursion_pending(); // test_package/build: what `conan create` leaves
+                continue;
+            }
+            const fs::path& path = entry->path();
+            const std::set<std::string> kinds{".cpp", ".hpp", ".adoc", ".sh", ".py", ".cmake", ".in"};
+            const std::set<std::string> names{"CMakeLists.txt", "Jamfile", "Jamroot", "Makefile"};
+            if (entry->is_regular_file() &&
+                (kinds.count(path.extension().string()) != 0 || names.count(path.filename().string()) != 0))
+                files.push_back(path);
+        }
+    }
+    BOOST_TEST(files.size() > 80u);
+    for (const fs::path& file : files)
+        BOOST_TEST(read(file).find(line) != std::string::npos, fs::relative(file, source_dir) << " lacks the license line");
+}
+
+BOOST_AUTO_TEST_CASE(every_test_the_design_names_exists)
+{
+    // "Pinned by: `test_x.cpp`: `case_a`, `case_b`; `test_y.cpp`: `case_c`." up to a blank line.
+    const std::vector<std::string> lines = lines_of(read(doc_dir / "design.adoc"));
+    const std::regex quoted("`([^`]+)`");
+    int cases = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (lines[i].rfind("Pinned by:", 0) != 0)
+            continue;
+        std::string paragraph;
+        for (; i < lines.size() && !lines[i].empty(); ++i)
+            paragraph += lines[i] + "\n";
+        std::string suite;
+        std::string suite_text;
+        for (std::sregex_iterator found(paragraph.begin(), paragraph.end(), quoted), end; found != end; ++found) {
+            const std::string name = (*found)[1];
+            if (name.size() > 4 && name.compare(name.size() - 4, 4, ".cpp") == 0) {
+                suite = name;
+                BOOST_TEST_REQUIRE(fs::exists(source_dir / "test" / suite), "doc/design.adoc names " << suite);
+                suite_text = read(source_dir / "test" / suite);
+                continue;
+            }
+            if (name.find('/') != std::string::npos)
+                continue; // a tool or a support file, not a test case
+            BOOST_TEST_REQUIRE(!suite.empty(), "doc/design.adoc names " << name << " before its suite");
+            ++cases;
+            BOOST_TEST(std::regex_search(suite_text, std::regex("TEST_CASE\\(\\s*" + name + "\\b")),
+                       "doc/design.adoc names " << name << ", which " << suite << " lacks");
+        }
+    }
+    BOOST_TEST(cases > 40); // the search found the lists
 }

@@ -1,5 +1,8 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Hazard 4, the fork half: a child shares its parent's flock but not its fcntl lock, and
 // inherits a copy of the in-process table that is not its own.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE fork
 #include <boost/test/unit_test.hpp>
 

@@ -1,3 +1,4 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #define BOOST_TEST_MODULE holder
 #include <boost/test/unit_test.hpp>
 

@@ -1,5 +1,8 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Hazards 1, 2 and 5: one process, one lock per file, whatever the name; no descriptor of a
 // held file is ever closed early; the fcntl half lands on the inode we opened.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE in_process
 #include <boost/test/unit_test.hpp>
 

@@ -1,5 +1,8 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // inspect(): who holds it, whoever that is, without ever taking the lock or dropping ours
 // (hazards 2 and 9).
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE inspect
 #include <boost/test/unit_test.hpp>
 

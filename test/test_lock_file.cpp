@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The seed's story and the on-disk format: lock, contend, close, file left behind, relock.
 #define BOOST_TEST_MODULE lock_file
 #include <boost/test/unit_test.hpp>

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Asking the kernel about a lock without taking it: the /proc/locks and mountinfo parsers on
 // known text, and both queries against real locks.
 #define BOOST_TEST_MODULE lock_query

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Lockable and TimedLockable: std::unique_lock, std::scoped_lock, and waits with deadlines.
 #define BOOST_TEST_MODULE lockable
 #include <boost/test/unit_test.hpp>

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The one Boost.Log record of a failed lock, and silence otherwise.
 #define BOOST_TEST_MODULE log_record
 #include <boost/test/unit_test.hpp>

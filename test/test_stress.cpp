@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Mutual exclusion under load: PROCESSES processes of THREADS threads each take one lock
 // ITERATIONS times, mixing the constructor, the timed constructor, try_lock_for and
 // std::unique_lock. Inside, each adds one to a counter in another file (read, pause, write) and

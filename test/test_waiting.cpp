@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Waiting for a lock: woken by every kind of release, deadlines kept, one winner per release.
 #define BOOST_TEST_MODULE waiting
 #include <boost/test/unit_test.hpp>

@@ -1,8 +1,11 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Windows (hazard 7): byte 0 locked with LockFileEx through the handle we write with, the holder
 // readable from offset 1, wide paths, Windows error codes; contention with other processes and
 // within this one. Runs under wine in CI (tools/test_windows.sh). Wine does not refuse reads of
 // a locked byte range as Windows does: the test that says so in its name passes there whether
 // or not it would on real Windows.
+// Hazard numbers refer to doc/design.adoc.
 #define BOOST_TEST_MODULE windows
 #include <boost/test/unit_test.hpp>
 

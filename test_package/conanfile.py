@@ -1,3 +1,5 @@
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # `conan create .` builds the package, then this recipe builds ./CMakeLists.txt against it.
 import os
 

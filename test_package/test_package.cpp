@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Proves that the package's headers, library and dependencies link and run together.
 #include <exclusive_control/exclusive_control.hpp>
 

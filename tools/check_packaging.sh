@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Packaging checks: the b2 build and its tests (shared debug; static release built), a b2 user,
 # the CMake package used three ways, a pkg-config user, and Conan's test_package built by plain
 # CMake against an install (Conan itself cannot be installed here).
@@ -68,6 +70,13 @@ else
 fi
 # A b2 user naming the library by project id (it reuses the libraries built above).
 run_b2 b2-user "$root/test/consumer" link=shared,static
+# A toolset named on the command line is the only one configured: project-config.jam's default
+# must not also configure gcc, which fails where there is no g++ (an MSVC or clang-only machine).
+# (A dry run; clang-14 comes from tools/setup.sh.)
+step b2-toolset bash -c 'cd "$1" && b2 -n --debug-configuration --build-dir="$2" toolset=clang-14 exclusive_control' \
+  _ "$root" "$out/b2"
+grep -q "^clang-linux.compile" "$out/logs/b2-toolset.log" && ! grep -q "for gcc" "$out/logs/b2-toolset.log" ||
+  fail "b2 toolset=clang-14 did not build with clang alone (log: $out/logs/b2-toolset.log)"
 
 # --- CMake: build and install the library, shared and static.
 install_library() { # kind ON|OFF

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Sets up, builds, and runs the demo: the seed's story told by the C++ library.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # A fuzzing session: builds the libFuzzer targets of fuzz/ with clang, runs each for SECONDS
 # (default 120) starting from its corpus, then merges the new inputs that reach new code into
 # fuzz/corpus/<target> (review them and commit). A crash stops that target and leaves its input

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Installs what building and testing exclusive_control needs on Debian 12, if it is missing.
 # `--docs` adds what building the documentation needs (tools/docs.sh). Packages named as
 # arguments are installed too, without their recommendations (for wine, those are hundreds of
 # megabytes of desktop libraries that headless tests do not use).
 set -euo pipefail
 packages=(g++ cmake make libboost1.81-all-dev libboost1.81-tools-dev util-linux pkg-config strace
-          clang-14 libclang-rt-14-dev)
+          clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14)
 extra=()
 for arg in "$@"; do
   case "$arg" in

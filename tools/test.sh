@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
 # ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang), then the packaging
 # checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config, Conan's
 # test_package), then the Windows build under wine (tools/test_windows.sh). `--quick` runs the
-# plain build only; `--no-windows` skips the Windows build. The stress and chaos suites run at
+# plain build only; `--no-windows` skips the Windows build; `--check-format` first checks the
+# C++ files against .clang-format (tools/check_format.sh). The stress and chaos suites run at
 # their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
 # smaller under the sanitizers, unless the EXCLUSIVE_CONTROL_STRESS_* and
 # EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
@@ -11,14 +14,20 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=false
 windows=true
+check_format=false
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=true; windows=false ;;
     --no-windows) windows=false ;;
-    *) echo "usage: tools/test.sh [--quick] [--no-windows]" >&2; exit 2 ;;
+    --check-format) check_format=true ;;
+    *) echo "usage: tools/test.sh [--quick] [--no-windows] [--check-format]" >&2; exit 2 ;;
   esac
 done
 bash "$root/tools/setup.sh"
+if $check_format; then
+  echo "== format"
+  bash "$root/tools/check_format.sh"
+fi
 jobs=$(nproc)
 
 run_suite() { # name, extra cmake arguments...

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # The Windows build: cross-compiled with mingw-w64 and tested under wine, from Debian's packages
 # only. Debian packages no Boost libraries for mingw, so the few the tests link (Log, Thread,
 # Filesystem, Test's unit_test_framework, and what those need) are built once from Debian's own

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#
 # Tutorial: the exclusive-control command. The tests run this script in an empty directory
 # with the command on PATH; the lines between the tags are what the tutorial shows.
 set -eu

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Tutorial: in containers every first process is pid 1, so write the host name (Docker's
 // container name or id) into the lock file too.
 #include <exclusive_control/exclusive_control.hpp>

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Tutorial: who holds it? inspect() answers from any process, the holder's own included,
 // without taking the lock and without dropping it.
 #include <exclusive_control/exclusive_control.hpp>

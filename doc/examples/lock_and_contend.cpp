@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Tutorial, first steps: the seed's story. Take a lock, be refused a second one, release it,
 // find the file left behind, take the lock again.
 #include <exclusive_control/exclusive_control.hpp>

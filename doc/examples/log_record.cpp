@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Tutorial: the Boost.Log record of a refused lock, collected as the seed's doctest collects
 // its handler's records.
 #include <exclusive_control/exclusive_control.hpp>

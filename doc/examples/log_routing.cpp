@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Caveats: with no sink configured, Boost.Log prints every record on standard output. Route
 // the library's record where it belongs, or drop it.
 #include <exclusive_control/exclusive_control.hpp>

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Tutorial: waiting for a lock, with a timeout, through std::unique_lock, and two at once
 // with std::scoped_lock.
 #include <exclusive_control/exclusive_control.hpp>

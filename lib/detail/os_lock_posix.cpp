@@ -2,6 +2,7 @@
 //
 // POSIX: an fcntl lock on the whole file through boost::interprocess::file_lock, lent our
 // descriptor, and flock on the same descriptor where the two families are independent.
+// Hazard numbers refer to doc/design.adoc.
 #include "os_lock.hpp"
 
 #include "file_error.hpp"

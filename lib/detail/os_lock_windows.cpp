@@ -6,6 +6,7 @@
 // leading space) readable by a contender (hazard 7). Locks belong to the handle that took them:
 // other handles of the same process conflict too, and closing them drops nothing.
 // Tests: test_windows.cpp, under wine (tools/test_windows.sh).
+// Hazard numbers refer to doc/design.adoc.
 #include "os_lock.hpp"
 
 #include "file_error.hpp"

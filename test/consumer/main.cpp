@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // A user's program: one source for the CMake, b2 and pkg-config consumer builds. It must compile
 // against the installed headers alone and catch the library's exception across a shared-library
 // boundary, which fails if the type's visibility is wrong.

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // A peer process for the contention tests. Modes:
 //   hold PATH [TEMPLATE]   take the lock with lock_file, print "locked", release at end of stdin
 //   try PATH               lock_file once: print "acquired" (exit 0) or "busy HOLDER" (exit 3)
@@ -24,6 +26,7 @@
 
 #if defined(_WIN32)
 #include <windows.h>
+// shellapi.h needs windows.h before it
 #include <shellapi.h>
 #else
 #include <fcntl.h>

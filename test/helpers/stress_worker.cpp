@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // A participant in the stress and chaos tests (test_stress.cpp, test_chaos.cpp): it takes the
 // lock on DIR/lock over and over and, each time, runs a critical section that proves, without
 // trusting the lock under test, that nobody else was inside at the same time.
@@ -27,6 +29,7 @@
 // a usage or I/O error. Every wait is bounded: waiting for the lock by
 // EXCLUSIVE_CONTROL_STRESS_WAIT_SECONDS (default 60; the lock is not fair, so with many
 // contenders one of them can wait long), anything else by `patience`.
+// Hazard numbers refer to doc/design.adoc.
 #include <exclusive_control/exclusive_control.hpp>
 
 #include <boost/log/core.hpp>
@@ -647,7 +650,7 @@ int run_fcntl(participant& self, long iterations, unsigned seed)
 /// once, and an intruder must have time to meet it.
 int run_critical(participant& self)
 {
-    std::mt19937 random(unsigned(::getpid()));
+    std::mt19937 random(static_cast<unsigned>(::getpid()));
     self.set_phase(holding);
     self.journal('A');
     critical_section section(self, self.token() + ".0", flock_family);

@@ -1,3 +1,4 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "child_process.hpp"
 
 #include <boost/process/args.hpp>
@@ -258,15 +259,26 @@ void child_process::kill()
 #endif
 }
 
+namespace {
+
+// Paths on the command line are relative to the directory the test started in, and a test may
+// change directory before it starts a helper (b2 passes relative paths).
+const std::filesystem::path start_directory = [] {
+    std::error_code ignored;
+    return std::filesystem::current_path(ignored);
+}();
+
+} // namespace
+
 std::filesystem::path helper_program(const std::string& name)
 {
     auto& suite = boost::unit_test::framework::master_test_suite();
     for (int i = 1; i < suite.argc; ++i) {
         const std::filesystem::path candidate = suite.argv[i];
         if (candidate.filename().string().rfind(name, 0) == 0)
-            return std::filesystem::absolute(candidate);
+            return start_directory / candidate;
     }
-    return std::filesystem::absolute(std::filesystem::path(suite.argv[0]).parent_path() / name);
+    return start_directory / std::filesystem::path(suite.argv[0]).parent_path() / name;
 }
 
 std::filesystem::path lock_holder()

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Real child processes for contention tests, with every wait bounded so that a bug fails the
 // test instead of hanging CI.
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_CHILD_PROCESS_HPP
@@ -65,7 +67,8 @@ private:
 };
 
 /// A helper program of test/helpers: the argument of the test program whose file name starts
-/// with `name`, or else the file of that name beside the test program.
+/// with `name`, or else the file of that name beside the test program. Absolute, resolved from
+/// the directory the test program started in, whatever directory the test is in now.
 std::filesystem::path helper_program(const std::string& name);
 
 /// The helper program (test/helpers/lock_holder.cpp) passed to every test on its command line.

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Captures the Boost.Log records emitted while it lives.
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_LOG_CAPTURE_HPP
 #define EXCLUSIVE_CONTROL_TEST_SUPPORT_LOG_CAPTURE_HPP

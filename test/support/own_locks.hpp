@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // The locks this process holds, exactly.
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_OWN_LOCKS_HPP
 #define EXCLUSIVE_CONTROL_TEST_SUPPORT_OWN_LOCKS_HPP

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // Boost.Log's default sink prints every record to standard output when no sink is set up.
 // The tests provoke hundreds of failures on purpose; a discarding sink keeps their output
 // readable, and the log_capture sink still sees every record.

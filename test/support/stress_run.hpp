@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // What the stress and chaos tests share: their sizes, the files the stress_worker participants
 // leave in the test's directory (test/helpers/stress_worker.cpp describes them), and reading
 // those back.

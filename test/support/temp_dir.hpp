@@ -1,4 +1,7 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
 // A fresh, empty directory per test, removed afterwards.
+// Hazard numbers refer to doc/design.adoc.
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_TEMP_DIR_HPP
 #define EXCLUSIVE_CONTROL_TEST_SUPPORT_TEMP_DIR_HPP
 
