@@ -4,6 +4,8 @@
 
 #include <exclusive_control/exclusive_control.hpp>
 
+#include <algorithm>
+
 #include "child_process.hpp"
 #include "log_capture.hpp"
 #include "temp_dir.hpp"
@@ -122,4 +124,38 @@ BOOST_AUTO_TEST_CASE(timed_out_wait_emits_one_record_not_one_per_retry)
     }
     BOOST_TEST_REQUIRE(capture.records().size() == 1u);
     BOOST_TEST(capture.records()[0].message == "Error locking file " + path.string() + "; pid=" + own_pid);
+}
+
+namespace {
+
+/// Runs test/helpers/exit_contender, which is refused `path` (held by this process) at the end
+/// of its life, and checks that it caught lock_error, exited cleanly and still logged the refusal.
+void check_refusal_at_exit(const std::string& mode, const std::filesystem::path& path)
+{
+    test_support::child_process contender(test_support::helper_program("exit_contender"), {mode, path.string()},
+                                          test_support::child_process::error_stream::with_output);
+    std::string output = contender.read_to_end();
+    output.erase(std::remove(output.begin(), output.end(), '\r'), output.end()); // Windows' text mode
+    BOOST_TEST(contender.wait() == 0, "exit_contender " << mode << " wrote:\n" << output);
+    BOOST_TEST(output == "configured\n"
+                         "record: error exclusive_control Error locking file " + path.string() + "; pid=" + own_pid + "\n"
+                         "caught lock_error " + own_pid + "\n");
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(refusals_at_exit_in_a_global_destructor_throw_lock_error_and_still_log)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    check_refusal_at_exit("global", path);
+}
+
+BOOST_AUTO_TEST_CASE(refusals_at_exit_in_an_atexit_handler_throw_lock_error_and_still_log)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    check_refusal_at_exit("atexit", path);
 }
