@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using test_support::read_file;
 using test_support::temp_dir;
 using test_support::write_file;
+using namespace std::string_literals;
 
 namespace {
 const std::string own_record = " " + std::to_string(::getpid()) + "\n";
@@ -49,6 +50,36 @@ BOOST_AUTO_TEST_CASE(second_lock_in_same_process_fails_with_path_and_holder)
         BOOST_TEST(std::string(error.what()).find((dir / "lock").string()) != std::string::npos);
     }
     BOOST_TEST(lock.owns_lock());
+}
+
+BOOST_AUTO_TEST_CASE(what_shows_control_bytes_of_the_holder_instead_of_ending_at_a_nul)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    write_file(path, " 12\0ab\tc\n"s);
+    test_support::child_process flock_holder(
+        "/usr/bin/flock", {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
+    BOOST_TEST_REQUIRE(flock_holder.read_line() == "locked");
+    const std::string shown = "held by 12\\x00ab\\x09c";
+    try {
+        ec::lock_file lock(path);
+        BOOST_FAIL("locked a file flock(1) holds");
+    } catch (const ec::lock_error& error) {
+        BOOST_TEST(error.holder() == "12\0ab\tc"s);
+        const std::string what = error.what();
+        BOOST_TEST(what.size() >= shown.size());
+        BOOST_TEST(what.substr(what.size() - shown.size()) == shown);
+    }
+    try {
+        ec::lock_file lock(path, std::chrono::milliseconds(20));
+        BOOST_FAIL("locked a file flock(1) holds");
+    } catch (const ec::lock_timeout& error) {
+        const std::string what = error.what();
+        BOOST_TEST(what.size() >= shown.size());
+        BOOST_TEST(what.substr(what.size() - shown.size()) == shown);
+    }
+    flock_holder.close_stdin();
+    BOOST_TEST(flock_holder.wait() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(close_releases_leaves_the_file_and_allows_relocking)
