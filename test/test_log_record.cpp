@@ -61,6 +61,25 @@ BOOST_AUTO_TEST_CASE(custom_template_caller_gets_the_content_form)
                "Error locking file " + path.string() + "; content: \"" + holder.substr(0, 40) + "...\"");
 }
 
+BOOST_AUTO_TEST_CASE(record_cuts_the_holder_between_utf8_characters)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    const std::string euro = "\xe2\x82\xac";
+    std::string euros;
+    for (int i = 0; i < 45; ++i)
+        euros += euro;
+    ec::lock_file lock(path, {euros + ";{pid}"});
+    log_capture capture;
+    BOOST_CHECK_THROW(ec::lock_file(path, {"{pid};{hostname}"}), ec::lock_error);
+    BOOST_CHECK_THROW(ec::lock_file second(path), ec::lock_error);
+    BOOST_TEST_REQUIRE(capture.records().size() == 2u);
+    BOOST_TEST(capture.records()[0].message ==
+               "Error locking file " + path.string() + "; content: \"" + euros.substr(0, 40 * euro.size()) + "...\"");
+    BOOST_TEST(capture.records()[1].message ==
+               "Error locking file " + path.string() + "; pid=" + euros.substr(0, 20 * euro.size()));
+}
+
 // On Windows, test_windows has this with a peer that locks byte 0 as zc.lockfile does there.
 #if !defined(_WIN32)
 BOOST_AUTO_TEST_CASE(holder_that_wrote_nothing_is_unknown)
