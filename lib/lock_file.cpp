@@ -173,7 +173,7 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
     constexpr auto fallback_poll = milliseconds(50);
     // Rendered before the file is touched, so a failure to read the host name changes nothing.
     const std::string content =
-        options.write_content ? detail::content_template(options.content_template).render() : std::string();
+        options.write_content ? detail::content_template(options.content_template).render(path) : std::string();
     acquisition attempt(path, options);
     detail::release_watch watch;
     bool watching = false;

@@ -5,6 +5,7 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
+#include "interpose/gethostname.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/asio/ip/host_name.hpp>
@@ -128,6 +129,43 @@ BOOST_AUTO_TEST_CASE(hostname_template_writes_pid_and_hostname)
     { ec::lock_file lock(dir / "lock", {"{pid};{hostname}"}); }
     BOOST_TEST(read_file(dir / "lock") ==
                " " + std::to_string(::getpid()) + ";" + boost::asio::ip::host_name() + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(failed_hostname_lookup_throws_filesystem_error_naming_the_path_and_touches_nothing)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    const test_support::gethostname_failure failing(ENAMETOOLONG);
+    const auto check = [&](const fs::filesystem_error& error) {
+        BOOST_TEST(error.path1() == path);
+        BOOST_TEST((error.code() == std::errc::filename_too_long));
+        BOOST_TEST(std::string(error.what()).find("{hostname}") != std::string::npos, error.what());
+    };
+    const ec::lock_options options{"{pid};{hostname}"};
+    try {
+        ec::lock_file lock(path, options);
+        BOOST_FAIL("locked without the host name");
+    } catch (const fs::filesystem_error& error) {
+        check(error);
+    }
+    try {
+        ec::lock_file lock(path, std::chrono::seconds(1), options);
+        BOOST_FAIL("locked without the host name");
+    } catch (const fs::filesystem_error& error) {
+        check(error);
+    }
+    ec::lock_file deferred(path, std::defer_lock, options);
+    try {
+        deferred.try_lock();
+        BOOST_FAIL("locked without the host name");
+    } catch (const fs::filesystem_error& error) {
+        check(error);
+    }
+    BOOST_TEST(!deferred.owns_lock());
+    BOOST_TEST(!fs::exists(path));
+    // Only a template that uses it looks it up.
+    ec::lock_file lock(path);
+    BOOST_TEST(read_file(path) == own_record);
 }
 
 BOOST_AUTO_TEST_CASE(without_content_the_file_is_locked_in_place_unchanged)

@@ -6,6 +6,7 @@
 
 #include <boost/asio/ip/host_name.hpp>
 
+#include <filesystem>
 #include <stdexcept>
 #include <system_error>
 
@@ -100,14 +101,16 @@ bool content_template::uses_hostname() const noexcept
     return false;
 }
 
-std::string content_template::render() const
+std::string content_template::render(const std::filesystem::path& lock_file) const
 {
     std::string hostname;
     if (uses_hostname()) {
         boost::system::error_code error;
         hostname = boost::asio::ip::host_name(error);
+        // Tests: test_lock_file's failed_hostname_lookup_* (a gethostname that fails).
         if (error)
-            throw std::system_error(error, "cannot read the host name for a lock file's content");
+            throw std::filesystem::filesystem_error("cannot read the host name for the content template's {hostname}",
+                                                    lock_file, std::error_code(error));
     }
     return render(std::to_string(current_process_id()), hostname);
 }
