@@ -5,12 +5,15 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <iterator>
@@ -97,12 +100,40 @@ private:
     sigset_t previous_;
 };
 
-/// Starts the command with the signal mask we were given, searching PATH as a shell would.
+/// The file that a PATH search finds for `name`, as execvp searches: `name` itself if it has a
+/// slash, otherwise the first executable regular file of that name in PATH (the system's default
+/// search path if PATH is unset). Empty if there is none.
+std::string found_in_path(const std::string& name)
+{
+    if (name.find('/') != std::string::npos)
+        return name;
+    std::string search;
+    if (const char* path = std::getenv("PATH")) {
+        search = path;
+    } else {
+        search.resize(::confstr(_CS_PATH, nullptr, 0));
+        ::confstr(_CS_PATH, search.data(), search.size());
+        search.resize(std::strlen(search.c_str()));
+    }
+    for (std::size_t begin = 0; begin <= search.size();) {
+        const std::size_t end = std::min(search.find(':', begin), search.size());
+        const std::string directory = search.substr(begin, end - begin);
+        const std::string candidate = (directory.empty() ? "." : directory) + "/" + name;
+        struct stat status {};
+        if (::stat(candidate.c_str(), &status) == 0 && S_ISREG(status.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+            return candidate;
+        begin = end + 1;
+    }
+    return {};
+}
+
+/// Starts `program` (searched in PATH if `search`) with `args` and the signal mask we were given.
 /// Returns: 0 and the child's pid, or the error that kept it from running.
-int spawn(const std::vector<std::string>& command, const sigset_t& mask, pid_t& child)
+int spawn(const std::string& program, bool search, const std::vector<std::string>& args, const sigset_t& mask,
+          pid_t& child)
 {
     std::vector<char*> argv;
-    for (const std::string& word : command)
+    for (const std::string& word : args)
         argv.push_back(const_cast<char*>(word.c_str()));
     argv.push_back(nullptr);
     posix_spawnattr_t attributes;
@@ -110,9 +141,26 @@ int spawn(const std::vector<std::string>& command, const sigset_t& mask, pid_t& 
     ::posix_spawnattr_setsigmask(&attributes, &mask);
     ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
     // The lock's descriptors are close-on-exec, so the command does not inherit the lock.
-    const int error = ::posix_spawnp(&child, argv[0], nullptr, &attributes, argv.data(), environ);
+    const int error = search ? ::posix_spawnp(&child, program.c_str(), nullptr, &attributes, argv.data(), environ)
+                             : ::posix_spawn(&child, program.c_str(), nullptr, &attributes, argv.data(), environ);
     ::posix_spawnattr_destroy(&attributes);
     return error;
+}
+
+/// Starts the command, searching PATH as a shell would. An executable file the kernel cannot
+/// run (a script without "#!") runs with /bin/sh, as execvp, and so flock(1), runs it; glibc's
+/// posix_spawnp no longer does.
+int spawn_command(const std::vector<std::string>& command, const sigset_t& mask, pid_t& child)
+{
+    const int error = spawn(command.front(), true, command, mask, child);
+    if (error != ENOEXEC)
+        return error;
+    const std::string script = found_in_path(command.front());
+    if (script.empty())
+        return error;
+    std::vector<std::string> shell_command{"/bin/sh", script};
+    shell_command.insert(shell_command.end(), command.begin() + 1, command.end());
+    return spawn(shell_command.front(), false, shell_command, mask, child);
 }
 
 /// Returns the command's exit status, or 128 + N if signal N ended it, as a shell reports it.
@@ -136,7 +184,7 @@ int run_while_holding(const std::vector<std::string>& command)
     pid_t child;
     {
         const blocked_signals until_started;
-        if (const int error = spawn(command, until_started.previous(), child)) {
+        if (const int error = spawn_command(command, until_started.previous(), child)) {
             std::cerr << "exclusive-control: cannot run " << command.front() << ": " << std::strerror(error) << '\n';
             return error == ENOENT ? not_found : cannot_execute;
         }

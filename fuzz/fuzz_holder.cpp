@@ -10,7 +10,8 @@
 //   left;
 // - read_holder on a file holding those bytes gives parse_holder of its first 4096 bytes;
 // - failure_message has zc.lockfile's form: the path, then the pid cut at 20 characters, or the
-//   content cut at 40 with "..." when longer.
+//   content cut at 40 with "..." when longer; characters are UTF-8's (a lead byte and the
+//   continuation bytes it announces), any other byte counting as one.
 #include "detail/holder.hpp"
 #include "detail/os_lock.hpp"
 #include "fuzz_check.hpp"
@@ -24,6 +25,8 @@
 #include <string>
 #include <string_view>
 #include <iterator>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -51,16 +54,45 @@ void check_parse(std::string_view raw)
         FUZZ_CHECK(is_blank(c));
 }
 
+/// Where each character of `text` starts, by the patterns of well-formed-looking UTF-8.
+std::vector<std::size_t> character_starts(std::string_view text)
+{
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const auto continued = [&](std::size_t i, std::size_t count) {
+        for (std::size_t k = 1; k <= count; ++k)
+            if (i + k >= text.size() || (byte(i + k) >> 6) != 2)
+                return false;
+        return true;
+    };
+    std::vector<std::size_t> starts;
+    for (std::size_t i = 0; i < text.size();) {
+        starts.push_back(i);
+        const unsigned char b = byte(i);
+        const std::size_t more = (b >= 0xc2 && b < 0xe0) ? 1 : (b >= 0xe0 && b < 0xf0) ? 2 : (b >= 0xf0 && b < 0xf5) ? 3 : 0;
+        i += continued(i, more) ? more + 1 : 1;
+    }
+    return starts;
+}
+
+/// The first `count` characters of `text`, and whether that is all of it.
+std::pair<std::string, bool> first(std::string_view text, std::size_t count)
+{
+    const std::vector<std::size_t> starts = character_starts(text);
+    if (starts.size() <= count)
+        return {std::string(text), true};
+    return {std::string(text.substr(0, starts[count])), false};
+}
+
 void check_message(std::string_view holder, bool default_template)
 {
     const std::string path = "/run/lock/service.lock";
     const std::string message = failure_message(path, holder, default_template ? "{pid}" : "{pid};{hostname}");
     const std::string head = "Error locking file " + path;
     if (default_template) {
-        FUZZ_CHECK(message == head + "; pid=" + std::string(holder.substr(0, 20)));
+        FUZZ_CHECK(message == head + "; pid=" + first(holder, 20).first);
     } else {
-        const std::string shown = std::string(holder.substr(0, 40)) + (holder.size() > 40 ? "..." : "");
-        FUZZ_CHECK(message == head + "; content: \"" + shown + "\"");
+        const auto [shown, whole] = first(holder, 40);
+        FUZZ_CHECK(message == head + "; content: \"" + shown + (whole ? "" : "...") + "\"");
     }
 }
 

@@ -9,6 +9,7 @@
 #include "detail/holder.hpp"
 #include "detail/os_lock.hpp"
 #include "detail/path_text.hpp"
+#include "detail/printable.hpp"
 #include "detail/process_table.hpp"
 #include "detail/release_watch.hpp"
 
@@ -172,7 +173,7 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
     constexpr auto fallback_poll = milliseconds(50);
     // Rendered before the file is touched, so a failure to read the host name changes nothing.
     const std::string content =
-        options.write_content ? detail::content_template(options.content_template).render() : std::string();
+        options.write_content ? detail::content_template(options.content_template).render(path) : std::string();
     acquisition attempt(path, options);
     detail::release_watch watch;
     bool watching = false;
@@ -220,10 +221,12 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
                           bool timed_out)
 {
     detail::log_failure(detail::failure_message(detail::path_text(path), holder, options.content_template));
+    // what() is a C string: a NUL in the holder's content would end it (holder() keeps it whole).
+    const std::string shown = detail::printable(holder);
     if (timed_out)
-        throw lock_timeout("Couldn't lock " + detail::path_text(path) + " before the timeout; held by " + holder,
+        throw lock_timeout("Couldn't lock " + detail::path_text(path) + " before the timeout; held by " + shown,
                            path, holder);
-    throw lock_error("Couldn't lock " + detail::path_text(path) + "; held by " + holder, path, holder);
+    throw lock_error("Couldn't lock " + detail::path_text(path) + "; held by " + shown, path, holder);
 }
 
 } // namespace

@@ -244,6 +244,27 @@ BOOST_AUTO_TEST_CASE(a_command_that_cannot_run_exits_126_or_127)
     BOOST_TEST(!ec::inspect(path).locked);
 }
 
+// glibc's posix_spawnp fails with ENOEXEC on such a file; execvp, and so flock(1), runs it with /bin/sh.
+BOOST_AUTO_TEST_CASE(a_script_without_a_shebang_runs_with_bin_sh_as_flock_runs_it)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    const auto script = dir / "script";
+    test_support::write_file(script, "flock -n \"$1\" true || echo \"$0 ran holding the lock\"\n");
+    fs::permissions(script, fs::perms::owner_all);
+    const outcome by_path = run_tool({"run", path.string(), "--", script.string(), path.string()});
+    BOOST_TEST(by_path.status == 0);
+    BOOST_TEST(by_path.output == script.string() + " ran holding the lock\n");
+    // Found in PATH, the shell gets the file that the search found, as execvp gives it.
+    child_process searched("/usr/bin/env", {"PATH=" + dir.path().string() + ":/usr/bin:/bin", tool().string(), "run",
+                                            path.string(), "--", "script", path.string()},
+                           child_process::error_stream::with_output);
+    searched.close_stdin();
+    BOOST_TEST(searched.read_to_end() == script.string() + " ran holding the lock\n");
+    BOOST_TEST(searched.wait() == 0);
+    BOOST_TEST(!ec::inspect(path).locked);
+}
+
 // Hazard 4: a command that inherited the lock's descriptors would keep the lock (the flock
 // half) after the tool ended, or drop it (the fcntl half) by closing them.
 BOOST_AUTO_TEST_CASE(the_command_does_not_inherit_the_lock)

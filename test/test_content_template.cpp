@@ -34,13 +34,13 @@ bool contains(const std::string& text, const std::string& part)
 
 BOOST_AUTO_TEST_CASE(default_template_renders_the_pid)
 {
-    BOOST_TEST(content_template("{pid}").render() == test_support::this_process_id());
+    BOOST_TEST(content_template("{pid}").render("lock") == test_support::this_process_id());
 }
 
 BOOST_AUTO_TEST_CASE(pid_and_hostname_render_for_containers)
 {
     BOOST_TEST(content_template("{pid};{hostname}").render("1", "c0ffee") == "1;c0ffee");
-    BOOST_TEST(content_template("{pid};{hostname}").render() ==
+    BOOST_TEST(content_template("{pid};{hostname}").render("lock") ==
                test_support::this_process_id() + ";" + boost::asio::ip::host_name());
 }
 

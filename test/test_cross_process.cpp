@@ -107,3 +107,23 @@ BOOST_AUTO_TEST_CASE(holder_that_dies_leaves_the_lock_free)
     ec::lock_file lock(path);
     BOOST_TEST(lock.owns_lock());
 }
+
+// doc/caveats.adoc#truncating-peers: py-filelock's FileLock opens with O_TRUNC before it tries
+// flock. The shell's `: >` does the same open, then flock(1) tries as such a peer does.
+BOOST_AUTO_TEST_CASE(a_peer_that_truncates_before_locking_empties_the_holder_but_not_the_lock)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    child_process holder(test_support::lock_holder(), {"hold", path.string()});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    child_process peer("/bin/sh", {"-c", ": >\"$1\"; exec /usr/bin/flock -n \"$1\" true", "sh", path.string()});
+    BOOST_TEST(peer.wait() == 1); // flock -n: busy
+    BOOST_TEST(test_support::read_file(path).empty());
+    require_busy_here(path, "UNKNOWN");
+    const ec::lock_status status = ec::inspect(path);
+    BOOST_TEST(status.locked);
+    BOOST_TEST(status.holder == "UNKNOWN");
+    BOOST_TEST(!test_support::flock_peer_can_lock(path));
+    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
+    release_and_relock(holder, path);
+}

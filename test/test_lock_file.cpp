@@ -7,6 +7,7 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
+#include "interpose/gethostname.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/asio/ip/host_name.hpp>
@@ -22,6 +23,7 @@ namespace fs = std::filesystem;
 using test_support::read_file;
 using test_support::temp_dir;
 using test_support::write_file;
+using namespace std::string_literals;
 
 namespace {
 const std::string own_record = " " + std::to_string(::getpid()) + "\n";
@@ -51,6 +53,36 @@ BOOST_AUTO_TEST_CASE(second_lock_in_same_process_fails_with_path_and_holder)
         BOOST_TEST(std::string(error.what()).find((dir / "lock").string()) != std::string::npos);
     }
     BOOST_TEST(lock.owns_lock());
+}
+
+BOOST_AUTO_TEST_CASE(what_shows_control_bytes_of_the_holder_instead_of_ending_at_a_nul)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    write_file(path, " 12\0ab\tc\n"s);
+    test_support::child_process flock_holder(
+        "/usr/bin/flock", {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
+    BOOST_TEST_REQUIRE(flock_holder.read_line() == "locked");
+    const std::string shown = "held by 12\\x00ab\\x09c";
+    try {
+        ec::lock_file lock(path);
+        BOOST_FAIL("locked a file flock(1) holds");
+    } catch (const ec::lock_error& error) {
+        BOOST_TEST(error.holder() == "12\0ab\tc"s);
+        const std::string what = error.what();
+        BOOST_TEST(what.size() >= shown.size());
+        BOOST_TEST(what.substr(what.size() - shown.size()) == shown);
+    }
+    try {
+        ec::lock_file lock(path, std::chrono::milliseconds(20));
+        BOOST_FAIL("locked a file flock(1) holds");
+    } catch (const ec::lock_timeout& error) {
+        const std::string what = error.what();
+        BOOST_TEST(what.size() >= shown.size());
+        BOOST_TEST(what.substr(what.size() - shown.size()) == shown);
+    }
+    flock_holder.close_stdin();
+    BOOST_TEST(flock_holder.wait() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(close_releases_leaves_the_file_and_allows_relocking)
@@ -99,6 +131,43 @@ BOOST_AUTO_TEST_CASE(hostname_template_writes_pid_and_hostname)
     { ec::lock_file lock(dir / "lock", {"{pid};{hostname}"}); }
     BOOST_TEST(read_file(dir / "lock") ==
                " " + std::to_string(::getpid()) + ";" + boost::asio::ip::host_name() + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(failed_hostname_lookup_throws_filesystem_error_naming_the_path_and_touches_nothing)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    const test_support::gethostname_failure failing(ENAMETOOLONG);
+    const auto check = [&](const fs::filesystem_error& error) {
+        BOOST_TEST(error.path1() == path);
+        BOOST_TEST((error.code() == std::errc::filename_too_long));
+        BOOST_TEST(std::string(error.what()).find("{hostname}") != std::string::npos, error.what());
+    };
+    const ec::lock_options options{"{pid};{hostname}"};
+    try {
+        ec::lock_file lock(path, options);
+        BOOST_FAIL("locked without the host name");
+    } catch (const fs::filesystem_error& error) {
+        check(error);
+    }
+    try {
+        ec::lock_file lock(path, std::chrono::seconds(1), options);
+        BOOST_FAIL("locked without the host name");
+    } catch (const fs::filesystem_error& error) {
+        check(error);
+    }
+    ec::lock_file deferred(path, std::defer_lock, options);
+    try {
+        deferred.try_lock();
+        BOOST_FAIL("locked without the host name");
+    } catch (const fs::filesystem_error& error) {
+        check(error);
+    }
+    BOOST_TEST(!deferred.owns_lock());
+    BOOST_TEST(!fs::exists(path));
+    // Only a template that uses it looks it up.
+    ec::lock_file lock(path);
+    BOOST_TEST(read_file(path) == own_record);
 }
 
 BOOST_AUTO_TEST_CASE(without_content_the_file_is_locked_in_place_unchanged)

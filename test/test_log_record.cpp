@@ -6,6 +6,8 @@
 
 #include <exclusive_control/exclusive_control.hpp>
 
+#include <algorithm>
+
 #include "child_process.hpp"
 #include "log_capture.hpp"
 #include "temp_dir.hpp"
@@ -59,6 +61,25 @@ BOOST_AUTO_TEST_CASE(custom_template_caller_gets_the_content_form)
     BOOST_TEST_REQUIRE(capture.records().size() == 1u);
     BOOST_TEST(capture.records()[0].message ==
                "Error locking file " + path.string() + "; content: \"" + holder.substr(0, 40) + "...\"");
+}
+
+BOOST_AUTO_TEST_CASE(record_cuts_the_holder_between_utf8_characters)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    const std::string euro = "\xe2\x82\xac";
+    std::string euros;
+    for (int i = 0; i < 45; ++i)
+        euros += euro;
+    ec::lock_file lock(path, {euros + ";{pid}"});
+    log_capture capture;
+    BOOST_CHECK_THROW(ec::lock_file(path, {"{pid};{hostname}"}), ec::lock_error);
+    BOOST_CHECK_THROW(ec::lock_file second(path), ec::lock_error);
+    BOOST_TEST_REQUIRE(capture.records().size() == 2u);
+    BOOST_TEST(capture.records()[0].message ==
+               "Error locking file " + path.string() + "; content: \"" + euros.substr(0, 40 * euro.size()) + "...\"");
+    BOOST_TEST(capture.records()[1].message ==
+               "Error locking file " + path.string() + "; pid=" + euros.substr(0, 20 * euro.size()));
 }
 
 // On Windows, test_windows has this with a peer that locks byte 0 as zc.lockfile does there.
@@ -124,4 +145,38 @@ BOOST_AUTO_TEST_CASE(timed_out_wait_emits_one_record_not_one_per_retry)
     }
     BOOST_TEST_REQUIRE(capture.records().size() == 1u);
     BOOST_TEST(capture.records()[0].message == "Error locking file " + path.string() + "; pid=" + own_pid);
+}
+
+namespace {
+
+/// Runs test/helpers/exit_contender, which is refused `path` (held by this process) at the end
+/// of its life, and checks that it caught lock_error, exited cleanly and still logged the refusal.
+void check_refusal_at_exit(const std::string& mode, const std::filesystem::path& path)
+{
+    test_support::child_process contender(test_support::helper_program("exit_contender"), {mode, path.string()},
+                                          test_support::child_process::error_stream::with_output);
+    std::string output = contender.read_to_end();
+    output.erase(std::remove(output.begin(), output.end(), '\r'), output.end()); // Windows' text mode
+    BOOST_TEST(contender.wait() == 0, "exit_contender " << mode << " wrote:\n" << output);
+    BOOST_TEST(output == "configured\n"
+                         "record: error exclusive_control Error locking file " + path.string() + "; pid=" + own_pid + "\n"
+                         "caught lock_error " + own_pid + "\n");
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(refusals_at_exit_in_a_global_destructor_throw_lock_error_and_still_log)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    check_refusal_at_exit("global", path);
+}
+
+BOOST_AUTO_TEST_CASE(refusals_at_exit_in_an_atexit_handler_throw_lock_error_and_still_log)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    check_refusal_at_exit("atexit", path);
 }

@@ -13,6 +13,9 @@ namespace exclusive_control {
 /// Thrown when the lock file is held by someone else: another process, or another
 /// `lock_file` object in this very process.
 ///
+/// When the library throws it, `what()` names the path and the holder, control bytes of the
+/// holder shown as \xNN (a NUL would end the C string); `holder()` keeps them as they are.
+///
 /// Only contention is reported this way. I/O failures (missing directory, no permission,
 /// a symlink or directory where the lock file should be) are `std::filesystem::filesystem_error`.
 class EXCLUSIVE_CONTROL_DECL lock_error : public std::runtime_error {

@@ -33,7 +33,9 @@ class held_file;
 ///
 /// I/O failures throw `std::filesystem::filesystem_error` naming the path and the reason:
 /// a missing directory, no permission, a directory, FIFO, socket, device or (by default)
-/// symbolic link where the lock file should be, a file with more than one hard link.
+/// symbolic link where the lock file should be, a file with more than one hard link. So does a
+/// `{hostname}` in the content template whose lookup fails, before any file is touched, with
+/// the system's error code: without it the lock cannot be taken as asked.
 class EXCLUSIVE_CONTROL_DECL lock_file {
 public:
     /// Effects: takes the lock now, without waiting.

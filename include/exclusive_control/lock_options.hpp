@@ -11,7 +11,8 @@ namespace exclusive_control {
 /// you change, `lock_options{"{pid};{hostname}"}` or with designated-style assignment.
 struct lock_options {
     /// What the holder writes into the file once it holds the lock, as `" " + content + "\n"`.
-    /// Fields: `{pid}` (this process's id) and `{hostname}` (looked up only when used);
+    /// Fields: `{pid}` (this process's id) and `{hostname}` (looked up only when used, each
+    /// time the lock is taken; a failed lookup throws `std::filesystem::filesystem_error`);
     /// `{{` and `}}` stand for literal braces. Anything else in braces, an unmatched brace, or a
     /// template that can render more than 4094 bytes is rejected with `std::invalid_argument`
     /// when the `lock_file` is constructed, before any file is touched.

@@ -1,10 +1,12 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "content_template.hpp"
 
+#include "printable.hpp"
 #include "process_id.hpp"
 
 #include <boost/asio/ip/host_name.hpp>
 
+#include <filesystem>
 #include <stdexcept>
 #include <system_error>
 
@@ -18,22 +20,11 @@ constexpr std::size_t longest_pid = 20;       // digits of the largest 64-bit va
 constexpr std::size_t longest_hostname = 255; // the most any platform allows (POSIX: 255)
 
 /// `text` as a message quotes it: its start only if it is long, since a huge template must not
-/// make a huge message, and control bytes as \xNN, since what() ends at the first NUL.
+/// make a huge message.
 std::string excerpt(std::string_view text)
 {
     constexpr std::size_t quoted_at_most = 64;
-    std::string quoted;
-    for (const char c : text.substr(0, quoted_at_most)) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) {
-            const char digits[] = "0123456789abcdef";
-            quoted += "\\x";
-            quoted += digits[byte >> 4];
-            quoted += digits[byte & 0xf];
-        } else {
-            quoted += c;
-        }
-    }
+    std::string quoted = printable(text.substr(0, quoted_at_most));
     if (text.size() > quoted_at_most)
         quoted += "... (" + std::to_string(text.size()) + " bytes)";
     return quoted;
@@ -110,14 +101,16 @@ bool content_template::uses_hostname() const noexcept
     return false;
 }
 
-std::string content_template::render() const
+std::string content_template::render(const std::filesystem::path& lock_file) const
 {
     std::string hostname;
     if (uses_hostname()) {
         boost::system::error_code error;
         hostname = boost::asio::ip::host_name(error);
+        // Tests: test_lock_file's failed_hostname_lookup_* (a gethostname that fails).
         if (error)
-            throw std::system_error(error, "cannot read the host name for a lock file's content");
+            throw std::filesystem::filesystem_error("cannot read the host name for the content template's {hostname}",
+                                                    lock_file, std::error_code(error));
     }
     return render(std::to_string(current_process_id()), hostname);
 }

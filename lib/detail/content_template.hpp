@@ -3,6 +3,7 @@
 #define EXCLUSIVE_CONTROL_LIB_DETAIL_CONTENT_TEMPLATE_HPP
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,9 +23,11 @@ public:
 
     bool uses_hostname() const noexcept;
 
-    /// The content for this process now. Looks the host name up only if the template uses it.
-    /// Throws: `std::system_error` if the host name cannot be read.
-    std::string render() const;
+    /// The content for this process now, to be written into `lock_file`. Looks the host name up
+    /// only if the template uses it.
+    /// Throws: `std::filesystem::filesystem_error` naming `lock_file`, with the system's error
+    /// code, if the host name cannot be read: like an I/O failure, the lock cannot be taken.
+    std::string render(const std::filesystem::path& lock_file) const;
 
     /// Renders with the given values; the seam the tests and `render()` share.
     std::string render(std::string_view pid, std::string_view hostname) const;

@@ -9,7 +9,8 @@ namespace detail {
 
 /// Emits the one Boost.Log record of a failed lock: severity error, channel "exclusive_control".
 /// The library emits nothing else, because Boost.Log's default sink prints every record to
-/// standard output when the application configures none.
+/// standard output when the application configures none. Safe at any point of the process's
+/// life, static destruction included: once Boost.Log's core is gone it emits nothing.
 void log_failure(const std::string& message) noexcept;
 
 } // namespace detail

@@ -19,7 +19,8 @@ std::string parse_holder(std::string_view raw);
 /// The message of the Boost.Log record for a failed lock, following zc.lockfile 1.2:
 /// `Error locking file <path>; pid=<holder, first 20 chars>` when the failing caller's template
 /// is the default "{pid}", otherwise `Error locking file <path>; content: "<first 40 chars>"`
-/// with `...` before the closing quote when the holder is longer.
+/// with `...` before the closing quote when the holder is longer. Characters are UTF-8's,
+/// never split; a byte that is not part of one counts as one.
 std::string failure_message(std::string_view path, std::string_view holder,
                             std::string_view callers_template);
 
