@@ -2,7 +2,8 @@
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
 # ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang), then the packaging
 # checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config, Conan's
-# test_package), then the Windows build under wine (tools/test_windows.sh). `--quick` runs the
+# test_package), then the Windows build under wine (tools/test_windows.sh). The suites include
+# test_python_peers, whose Python peers tools/setup_peers.sh installs first. `--quick` runs the
 # plain build only; `--no-windows` skips the Windows build. The stress and chaos suites run at
 # their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
 # smaller under the sanitizers, unless the EXCLUSIVE_CONTROL_STRESS_* and
@@ -19,6 +20,8 @@ for arg in "$@"; do
   esac
 done
 bash "$root/tools/setup.sh"
+# The Python peers of test_python_peers, pinned, in build/peers (pip, from PyPI).
+bash "$root/tools/setup_peers.sh" "$root/build/peers"
 jobs=$(nproc)
 
 run_suite() { # name, extra cmake arguments...
