@@ -6,8 +6,9 @@
 # checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config, Conan's
 # test_package), then the Windows build under wine (tools/test_windows.sh). `--quick` runs the
 # plain build only; `--no-windows` skips the Windows build; `--check-format` first checks the
-# C++ files against .clang-format (tools/check_format.sh). The stress and chaos suites run at
-# their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
+# C++ files against .clang-format (tools/check_format.sh). The suites include
+# test_python_peers, whose Python peers tools/setup_peers.sh installs first. The stress and chaos
+# suites run at their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
 # smaller under the sanitizers, unless the EXCLUSIVE_CONTROL_STRESS_* and
 # EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
 set -euo pipefail
@@ -28,6 +29,8 @@ if $check_format; then
   echo "== format"
   bash "$root/tools/check_format.sh"
 fi
+# The Python peers of test_python_peers, pinned, in build/peers (pip, from PyPI).
+bash "$root/tools/setup_peers.sh" "$root/build/peers"
 jobs=$(nproc)
 
 run_suite() { # name, extra cmake arguments...
