@@ -44,8 +44,8 @@
 namespace exclusive_control {
 namespace detail {
 
-/// The error a failed attempt reports, as Boost.System sees it: generic and system codes keep
-/// their category, so they compare equal to `boost::system::errc` values.
+// The error a failed attempt reports, as Boost.System sees it: generic and system codes keep
+// their category, so they compare equal to `boost::system::errc` values.
 inline boost::system::error_code to_boost_error(const std::error_code& error)
 {
     if (error.category() == std::generic_category())
@@ -57,9 +57,9 @@ inline boost::system::error_code to_boost_error(const std::error_code& error)
 
 #if defined(__linux__)
 
-/// One inotify instance per io_context, shared by all its pending waits for holders in other
-/// processes. Its descriptor is waited on only while some wait watches a file, so that an
-/// io_context whose waits are over can return from run().
+// One inotify instance per io_context, shared by all its pending waits for holders in other
+// processes. Its descriptor is waited on only while some wait watches a file, so that an
+// io_context whose waits are over can return from run().
 class async_release_service final : public boost::asio::execution_context::service {
 public:
     inline static boost::asio::execution_context::id id;
@@ -78,7 +78,7 @@ public:
 
     release_events* events() noexcept { return descriptor_ ? &events_ : nullptr; }
 
-    /// A wait watches a file: make sure its closes are read.
+    // A wait watches a file: make sure its closes are read.
     void watching()
     {
         const std::lock_guard<std::mutex> guard(mutex_);
@@ -89,7 +89,7 @@ public:
                                 [this](const boost::system::error_code&) { ready(); });
     }
 
-    /// A wait is over: stop reading if it was the last that watched a file.
+    // A wait is over: stop reading if it was the last that watched a file.
     void stopped_watching() noexcept
     {
         const std::lock_guard<std::mutex> guard(mutex_);
@@ -124,8 +124,8 @@ private:
     bool shut_down_ = false;
 };
 
-/// The io_context behind `io`, if there is one: other execution contexts have no reactor to
-/// wait on a descriptor, and their waits poll.
+// The io_context behind `io`, if there is one: other execution contexts have no reactor to
+// wait on a descriptor, and their waits poll.
 template <class Executor>
 boost::asio::io_context* io_context_of(const Executor& io)
 {
@@ -147,19 +147,19 @@ boost::asio::io_context* io_context_of(const Executor& io)
 
 #endif
 
-/// How often a wait for a holder elsewhere tries again although nothing woke it: a release that
-/// closes nothing (an fcntl user's F_UNLCK, a holder whose children share its descriptor)
-/// raises no inotify event. Each such attempt costs a few system calls.
+// How often a wait for a holder elsewhere tries again although nothing woke it: a release that
+// closes nothing (an fcntl user's F_UNLCK, a holder whose children share its descriptor)
+// raises no inotify event. Each such attempt costs a few system calls.
 constexpr std::chrono::milliseconds watched_poll{16};
-/// Where nothing can wake the wait (no inotify: Windows, other systems), it polls with back-off.
+// Where nothing can wake the wait (no inotify: Windows, other systems), it polls with back-off.
 constexpr std::chrono::milliseconds first_poll{1};
 constexpr std::chrono::milliseconds longest_poll{50};
 
-/// One asynchronous wait: the handler, the timer that bounds it, and the attempts, which run one
-/// at a time on the I/O executor whatever woke them (a release, the timer, a cancellation, the
-/// lock_file going away). While the wait is pending, its timer always has a wait outstanding,
-/// holding the operation: that keeps run() from returning, and destroying the io_context
-/// destroys the operation and its handler as Asio does for its own.
+// One asynchronous wait: the handler, the timer that bounds it, and the attempts, which run one
+// at a time on the I/O executor whatever woke them (a release, the timer, a cancellation, the
+// lock_file going away). While the wait is pending, its timer always has a wait outstanding,
+// holding the operation: that keeps run() from returning, and destroying the io_context
+// destroys the operation and its handler as Asio does for its own.
 template <class Handler, class IoExecutor>
 class async_lock_operation : public std::enable_shared_from_this<async_lock_operation<Handler, IoExecutor>> {
 public:
@@ -229,7 +229,7 @@ private:
         self.schedule();
     }
 
-    /// Requires mutex_. The next attempt runs soon, and never inside the caller.
+    // Requires mutex_. The next attempt runs soon, and never inside the caller.
     void schedule()
     {
         if (done_)
@@ -262,7 +262,7 @@ private:
         running_ = false;
     }
 
-    /// Returns whether the operation completed.
+    // Returns whether the operation completed.
     bool attempt(bool cancelled)
     {
         if (cancelled) {
@@ -304,7 +304,7 @@ private:
         return false;
     }
 
-    /// Runs once: in an attempt, or posted when the operation could not start.
+    // Runs once: in an attempt, or posted when the operation could not start.
     void complete(const boost::system::error_code& error)
     {
         {

@@ -18,9 +18,9 @@ namespace detail {
 class held_file;
 class pending_lock;
 
-/// The asynchronous wait (async_lock.hpp) pending on a `lock_file`, if any. Moving it away or
-/// destroying it abandons the wait, which then completes with `operation_aborted` and never
-/// touches the `lock_file` again.
+// The asynchronous wait (async_lock.hpp) pending on a `lock_file`, if any. Moving it away or
+// destroying it abandons the wait, which then completes with `operation_aborted` and never
+// touches the `lock_file` again.
 class EXCLUSIVE_CONTROL_DECL pending_link {
 public:
     pending_link() noexcept = default;
