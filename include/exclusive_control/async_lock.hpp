@@ -174,7 +174,7 @@ public:
     ~async_lock_operation()
     {
         if (wait_)
-            wait_->finish();
+            wait_->clean_up();
     }
 
     async_lock_operation(const async_lock_operation&) = delete;
@@ -311,18 +311,20 @@ private:
             const std::lock_guard<std::mutex> guard(mutex_);
             done_ = true;
         }
-        if (wait_) {
+        if (wait_)
             wait_->finish();
-#if defined(__linux__)
-            if (service_)
-                service_->stopped_watching();
-#endif
-        }
         timer_.cancel();
         boost::asio::get_associated_cancellation_slot(handler_).clear();
         auto work = std::move(work_);
         const auto executor = work.get_executor();
         boost::asio::dispatch(executor, boost::asio::append(std::move(handler_), error));
+        if (wait_) {
+            wait_->clean_up();
+#if defined(__linux__)
+            if (service_)
+                service_->stopped_watching();
+#endif
+        }
         work.reset();
     }
 

@@ -1,6 +1,7 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "fork_handler.hpp"
 
+#include "async_release_fork.hpp"
 #include "process_table.hpp"
 #include "release_watch.hpp"
 
@@ -82,10 +83,12 @@ void prepare() noexcept
     process_table::instance().lock_for_fork();
     descriptor_list::instance().lock();
     inotify_instances_lock_for_fork();
+    async_release_events_lock_for_fork();
 }
 
 void in_parent() noexcept
 {
+    async_release_events_unlock_after_fork();
     inotify_instances_unlock_after_fork();
     descriptor_list::instance().unlock();
     process_table::instance().unlock_after_fork();
@@ -93,6 +96,7 @@ void in_parent() noexcept
 
 void in_child() noexcept
 {
+    async_release_events_forget_in_child();
     inotify_instances_forget_in_child();
     descriptor_list& descriptors = descriptor_list::instance();
     descriptors.close_all_in_child();

@@ -11,8 +11,12 @@
 #include <exclusive_control/detail/pending_lock.hpp>
 #include <exclusive_control/lock_file.hpp>
 
+#include "async_release_fork.hpp"
 #include "lock_attempts.hpp"
 #include "process_table.hpp"
+#if !defined(_WIN32)
+#include "fork_handler.hpp"
+#endif
 
 #include <filesystem>
 #include <map>
@@ -23,7 +27,6 @@
 
 #if defined(__linux__)
 #include <fcntl.h>
-#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -73,7 +76,7 @@ struct pending_lock::state final : release_listener {
     std::mutex mutex; // guards the four members below
     lock_file* lock;  // null once abandoned
     bool finished = false;
-    release_events* const events;
+    release_events* events; // until clean_up
     wake_function wake;
     void* const waiter;
 
@@ -220,12 +223,7 @@ struct release_events::state {
     /// Every instance of the process, for the fork handler.
     class instances {
     public:
-        instances()
-        {
-            // Holding the mutexes across fork() leaves the child's copies free and consistent.
-            ::pthread_atfork([] { registry().before_fork(); }, [] { registry().after_fork(false); },
-                             [] { registry().after_fork(true); });
-        }
+        instances() { install_fork_handler(); }
         void add(state* events)
         {
             const std::lock_guard<std::mutex> guard(mutex_);
@@ -236,8 +234,7 @@ struct release_events::state {
             const std::lock_guard<std::mutex> guard(mutex_);
             all_.erase(events);
         }
-
-    private:
+        // Holding the mutexes across fork() leaves the child's copies free and consistent.
         void before_fork() noexcept
         {
             mutex_.lock();
@@ -253,6 +250,8 @@ struct release_events::state {
             }
             mutex_.unlock();
         }
+
+    private:
         std::mutex mutex_;
         std::set<state*> all_;
     };
@@ -281,6 +280,25 @@ struct release_events::state {
 
 #endif
 
+#if defined(__linux__)
+void async_release_events_lock_for_fork() noexcept
+{
+    release_events::state::registry().before_fork();
+}
+void async_release_events_unlock_after_fork() noexcept
+{
+    release_events::state::registry().after_fork(false);
+}
+void async_release_events_forget_in_child() noexcept
+{
+    release_events::state::registry().after_fork(true);
+}
+#elif !defined(_WIN32)
+void async_release_events_lock_for_fork() noexcept {}
+void async_release_events_unlock_after_fork() noexcept {}
+void async_release_events_forget_in_child() noexcept {}
+#endif
+
 release_events::release_events() : state_(std::make_unique<state>()) {}
 release_events::~release_events() = default;
 
@@ -306,7 +324,7 @@ pending_lock::pending_lock(std::unique_ptr<state> state) noexcept : state_(std::
 
 pending_lock::~pending_lock()
 {
-    finish();
+    clean_up();
 }
 
 std::shared_ptr<pending_lock> pending_lock::start(lock_file& lock, release_events* events, wake_function wake,
@@ -401,17 +419,23 @@ void pending_lock::finish() noexcept
         // First, so that no wake-up starts after this; one under way finds `wake` gone.
         const std::lock_guard<std::mutex> guard(wait.mutex);
         if (wait.finished)
-            return; // and `events` may be gone with its io_context
+            return;
         wait.finished = true;
         wait.wake = nullptr;
     }
-    {
-        process_table& table = process_table::instance();
-        const auto guard = table.guard();
-        table.stop_listening(wait);
-    }
-    if (wait.events)
+    process_table& table = process_table::instance();
+    const auto guard = table.guard();
+    table.stop_listening(wait);
+}
+
+void pending_lock::clean_up() noexcept
+{
+    finish();
+    state& wait = *state_;
+    if (wait.events) {
         wait.events->get().unwatch(wait);
+        wait.events = nullptr; // it may go with its io_context after this
+    }
     wait.attempts.reset();
 }
 

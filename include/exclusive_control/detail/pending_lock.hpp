@@ -70,8 +70,12 @@ public:
     outcome try_once(std::error_code& error) noexcept;
     /// The Boost.Log record of a wait that ran out of time.
     void log_timeout() const noexcept;
-    /// Ends the wait: no more wake-ups once this returns, watches and descriptors given back.
+    /// Ends the wait: no more wake-ups once this returns. Cheap.
     void finish() noexcept;
+    /// After `finish`: gives back the watch and the descriptor kept open, which may take a
+    /// fraction of a millisecond (inotify_rm_watch), so it comes after the handler is on its
+    /// way. Must run before the `release_events` given to `start` is destroyed.
+    void clean_up() noexcept;
     /// For the lock_file: ends the wait with `abandoned` at its next attempt, never touching
     /// the lock_file again.
     void abandon() noexcept;
