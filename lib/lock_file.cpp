@@ -7,6 +7,7 @@
 #include "detail/content_template.hpp"
 #include "detail/failure_log.hpp"
 #include "detail/holder.hpp"
+#include "detail/lock_attempts.hpp"
 #include "detail/os_lock.hpp"
 #include "detail/path_text.hpp"
 #include "detail/printable.hpp"
@@ -257,6 +258,7 @@ lock_file& lock_file::operator=(lock_file&& other) noexcept
 {
     if (this != &other) {
         close();
+        other.pending_.abandon(); // before taking its lock, which the wait could be installing
         path_ = std::move(other.path_);
         options_ = std::move(other.options_);
         held_ = std::move(other.held_);
@@ -271,6 +273,7 @@ lock_file::~lock_file()
 
 void lock_file::close() noexcept
 {
+    pending_.abandon(); // first: the wait might otherwise install a lock after this
     if (held_) {
         release(*held_);
         held_.reset();
@@ -319,5 +322,79 @@ void lock_file::lock_or_throw_timeout(std::chrono::steady_clock::time_point dead
     if (!held_)
         give_up(path_, options_, holder, true);
 }
+
+namespace detail {
+
+// The waiting engine of async_lock.hpp drives these attempts; the protocol stays above.
+struct lock_attempts::state {
+    state(fs::path path, lock_options options)
+        : path(std::move(path)), options(std::move(options)),
+          content(this->options.write_content ? content_template(this->options.content_template).render(this->path)
+                                              : std::string()),
+          attempt(this->path, this->options)
+    {
+    }
+    const fs::path path;
+    const lock_options options;
+    const std::string content;
+    acquisition attempt; // refers to the members above
+};
+
+lock_attempts::lock_attempts(fs::path path, lock_options options)
+    : state_(std::make_unique<state>(std::move(path), std::move(options)))
+{
+}
+
+lock_attempts::~lock_attempts() = default;
+
+std::shared_ptr<held_file> lock_attempts::try_once()
+{
+    std::shared_ptr<held_file> held = state_->attempt.try_once();
+    if (held && state_->options.write_content) {
+        try {
+            write_content(held->file.get(), state_->content, state_->path);
+        } catch (...) {
+            exclusive_control::release(*held);
+            throw;
+        }
+    }
+    return held;
+}
+
+bool lock_attempts::blocked_by_this_process() const noexcept
+{
+    return state_->attempt.blocked_by() == blocker::this_process;
+}
+
+const file_identity& lock_attempts::identity() const noexcept
+{
+    return state_->attempt.identity();
+}
+
+native_file lock_attempts::descriptor() const noexcept
+{
+    return state_->attempt.descriptor();
+}
+
+const std::string& lock_attempts::holder() const noexcept
+{
+    return state_->attempt.holder();
+}
+
+void lock_attempts::release(held_file& held) noexcept
+{
+    exclusive_control::release(held);
+}
+
+void lock_attempts::log_timeout() const noexcept
+{
+    try {
+        log_failure(failure_message(path_text(state_->path), holder(), state_->options.content_template));
+    } catch (...) {
+        // The record is informational; an allocation failure must not turn a timeout into a crash.
+    }
+}
+
+} // namespace detail
 
 } // namespace exclusive_control

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+// Hazard numbers refer to doc/design.adoc.
 // Hazards 8 and 12: containers. Every container's first process is pid 1, and a /proc of one
 // pid namespace hides the locks of the others. Each "container" here is a process in its own
 // pid and UTS namespaces (unshare(1)), sharing the test's directory; this needs root.

@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+// Hazard numbers refer to doc/design.adoc.
 // The Python libraries this one merges, as peers in other processes: zc.lockfile 1.2.1 (the last
 // that logs what it finds in a held file), the current zc.lockfile, yg.lockfile and py-filelock,
 // installed pinned by tools/setup_peers.sh and driven by test/peers/python_peer.py. All of them

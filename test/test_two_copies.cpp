@@ -1,3 +1,5 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+// Hazard numbers refer to doc/design.adoc.
 // Hazard 11: two copies of the library in one process (a plugin with its own static copy,
 // loaded with dlopen) never drop each other's lock, although each has its own process table.
 #define BOOST_TEST_MODULE two_copies

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 # Installs the Python lock libraries that test_python_peers.cpp runs as peers, each pinned, with
 # pip into virtual environments under DIR (default: build/peers in the repository); nothing
 # outside DIR changes. Two environments, since both zc.lockfiles are called zc.lockfile:

@@ -16,7 +16,27 @@ namespace exclusive_control {
 
 namespace detail {
 class held_file;
-}
+class pending_lock;
+
+// The asynchronous wait (async_lock.hpp) pending on a `lock_file`, if any. Moving it away or
+// destroying it abandons the wait, which then completes with `operation_aborted` and never
+// touches the `lock_file` again.
+class EXCLUSIVE_CONTROL_DECL pending_link {
+public:
+    pending_link() noexcept = default;
+    pending_link(pending_link&& other) noexcept { other.abandon(); }
+    pending_link& operator=(pending_link&& other) noexcept
+    {
+        abandon();
+        other.abandon();
+        return *this;
+    }
+    ~pending_link() { abandon(); }
+
+    void abandon() noexcept;
+    std::shared_ptr<pending_lock> wait;
+};
+} // namespace detail
 
 /// An exclusive lock on a file, held by one object in one process.
 ///
@@ -132,11 +152,14 @@ public:
     const lock_options& options() const noexcept { return options_; }
 
 private:
+    friend class detail::pending_lock;
+
     bool try_lock_until_steady(std::chrono::steady_clock::time_point deadline);
     void lock_or_throw_timeout(std::chrono::steady_clock::time_point deadline);
 
     std::filesystem::path path_;
     lock_options options_;
+    detail::pending_link pending_; // before held_: a move abandons the wait before taking the lock
     std::shared_ptr<detail::held_file> held_;
 };
 

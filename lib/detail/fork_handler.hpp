@@ -23,9 +23,10 @@ namespace detail {
 
 /// The state that the fork handler resets, in the order it takes their mutexes before fork():
 /// a thread holding the process table's mutex may open and close descriptors, whose list comes
-/// next; the inotify instances' mutexes are taken alone. After fork() they are released in the
-/// opposite order, and in the child each is reset before it is released.
-enum class fork_rank { process_table, descriptors, inotify_instances, count };
+/// next; the mutexes of the inotify instances of synchronous and of asynchronous waits are taken
+/// alone. After fork() they are released in the opposite order, and in the child each is reset
+/// before it is released.
+enum class fork_rank { process_table, descriptors, inotify_instances, async_release_events, count };
 
 /// What one piece of state does at a fork: `prepare` takes its mutexes, `in_parent` releases
 /// them, `in_child` forgets what belongs to the parent and releases them.

@@ -50,6 +50,7 @@ void process_table::forget_parents_locks_and_unlock() noexcept
     held_.clear();
     parked_.clear();
     entries_.store(0, std::memory_order_relaxed);
+    listeners_.clear(); // the parent's waits; a child's copy of one never runs
     mutex_.unlock();
 }
 #endif
@@ -85,6 +86,10 @@ void process_table::erase(const held_file& held)
         entries_.fetch_sub(1, std::memory_order_release);
         released_.notify_all();
         close_unparked();
+        const auto [first, last] = listeners_.equal_range(held.identity);
+        for (auto listener = first; listener != last; ++listener)
+            listener->second->released();
+        listeners_.erase(first, last);
     }
 }
 
@@ -117,6 +122,20 @@ void process_table::close_unparked() noexcept
         }
         parked = parked_.erase(parked);
     }
+}
+
+bool process_table::listen_for_release(const file_identity& identity, release_listener& listener)
+{
+    if (live_entry(identity) == nullptr)
+        return false;
+    listeners_.emplace(identity, &listener);
+    return true;
+}
+
+void process_table::stop_listening(release_listener& listener) noexcept
+{
+    for (auto entry = listeners_.begin(); entry != listeners_.end();)
+        entry = entry->second == &listener ? listeners_.erase(entry) : std::next(entry);
 }
 
 bool process_table::wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,

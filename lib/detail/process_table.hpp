@@ -38,6 +38,17 @@ public:
     std::vector<unique_file> deferred;
 };
 
+/// Told when this process releases a file it waits for: an asynchronous wait, which has no
+/// thread to block on the table's condition variable. Called with the table's guard held, so it
+/// must only note the release and return.
+class release_listener {
+public:
+    virtual void released() noexcept = 0;
+
+protected:
+    ~release_listener() = default;
+};
+
 /// The locks held by this process, keyed by inode.
 ///
 /// POSIX fcntl locks belong to a process, so a second fcntl lock by the same process succeeds
@@ -78,6 +89,12 @@ public:
     bool wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,
                           std::chrono::steady_clock::time_point deadline);
 
+    /// Tells `listener` once, when this process next releases `identity`; false, registering
+    /// nothing, if it does not hold it now.
+    bool listen_for_release(const file_identity& identity, release_listener& listener);
+    /// Requires guard(). Idempotent.
+    void stop_listening(release_listener& listener) noexcept;
+
 private:
     process_table() = default;
 #if !defined(_WIN32)
@@ -96,6 +113,7 @@ private:
     std::map<file_identity, std::shared_ptr<held_file>> held_;
     std::vector<parked_file> parked_;
     std::atomic<std::size_t> entries_{0};
+    std::multimap<file_identity, release_listener*> listeners_;
 };
 
 } // namespace detail

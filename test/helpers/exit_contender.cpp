@@ -1,3 +1,4 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // A program refused a lock at the end of its life, after main() set up a Boost.Log sink that
 // writes "record: <severity> <channel> <message>" lines to standard output. Modes:
 //   exit_contender global PATH   a global's destructor asks for PATH

@@ -13,6 +13,8 @@
 //   fcntl-hold-inspect PATH  the same, then inspect() it: "inspected locked|unlocked HOLDER",
 //                          and keep the lock until end of stdin
 //   fcntl-try PATH         plain fcntl(F_SETLK) attempt: exit 0 if it would succeed, 3 if busy
+//   fcntl-unlock PATH MS   fcntl lock, print "locked", after MS F_UNLCK keeping the file open,
+//                          print "unlocked", exit at end of stdin
 //   list-fds PATH          print how many of this process's descriptors name PATH's inode
 //   list-proc-fds -        print how many of this process's descriptors name /proc/locks or a
 //                          mountinfo file (inherited from a parent that inspect()ed)
@@ -129,6 +131,27 @@ int fcntl_lock(const char* path, bool hold, bool inspect_it = false)
     return 0;
 }
 
+/// A release that closes nothing, so that no inotify event announces it.
+int fcntl_unlock_later(const char* path, int milliseconds)
+{
+    const int fd = ::open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0)
+        return 2;
+    struct flock request {};
+    request.l_type = F_WRLCK;
+    request.l_whence = SEEK_SET;
+    if (::fcntl(fd, F_SETLK, &request) != 0)
+        return errno == EAGAIN || errno == EACCES ? 3 : 2;
+    std::cout << "locked" << std::endl;
+    ::usleep(static_cast<useconds_t>(milliseconds) * 1000);
+    request.l_type = F_UNLCK;
+    if (::fcntl(fd, F_SETLK, &request) != 0)
+        return 2;
+    std::cout << "unlocked" << std::endl;
+    wait_for_end_of_input();
+    return 0;
+}
+
 int count_descriptors_of(const char* path)
 {
     struct stat target;
@@ -231,6 +254,8 @@ int main(int argc, char** argv)
             return fcntl_lock(path.c_str(), mode == "fcntl-hold");
         if (mode == "fcntl-hold-inspect")
             return fcntl_lock(path.c_str(), true, true);
+        if (mode == "fcntl-unlock" && args.size() > 3)
+            return fcntl_unlock_later(path.c_str(), std::stoi(args[3]));
         if (mode == "list-fds") {
             std::cout << count_descriptors_of(path.c_str()) << std::endl;
             return 0;

@@ -1,4 +1,5 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+// Hazard numbers refer to doc/design.adoc.
 //
 // A plugin with its own static copy of the library, as a Conan package linked statically into a
 // shared object would have: its own process table, its own fork handler. test_two_copies.cpp

@@ -1,3 +1,4 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #include "gethostname.hpp"
 
 #include <sys/utsname.h>

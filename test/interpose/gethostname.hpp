@@ -1,3 +1,4 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // A gethostname(2) that fails on demand. It is defined in the test program that links
 // interpose/gethostname.cpp, so the library linked into it (Boost.Asio's host_name, header-only)
 // calls it instead of the C library's: the real {hostname} path, with a failure the kernel

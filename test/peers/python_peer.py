@@ -1,3 +1,4 @@
+# Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 """A Python lock library as a peer process for test_python_peers.cpp.
 
 Usage: python_peer.py LIBRARY MODE PATH [TEMPLATE]

@@ -1,0 +1,95 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+#ifndef EXCLUSIVE_CONTROL_DETAIL_PENDING_LOCK_HPP
+#define EXCLUSIVE_CONTROL_DETAIL_PENDING_LOCK_HPP
+
+// The compiled half of async_lock.hpp, free of Asio: the attempts of one asynchronous wait and
+// the wake-ups between them. async_lock.hpp puts them on an event loop. Not for direct use.
+
+#include <exclusive_control/config.hpp>
+
+#include <memory>
+#include <system_error>
+
+namespace exclusive_control {
+
+class lock_file;
+
+namespace detail {
+
+/// On Linux, one inotify instance shared by the asynchronous waits of one event loop: each wait
+/// for a holder in another process watches its file for closes there, and the loop calls
+/// `dispatch` when `descriptor()` is readable. Elsewhere, or if inotify is unavailable,
+/// `descriptor()` is -1 and the waits poll. In a child created by fork(), the instance is
+/// replaced by a descriptor that never becomes readable, so the child neither keeps the
+/// parent's instance nor steals its events, and the loop's registration stays valid for
+/// `io_context::notify_fork`.
+class EXCLUSIVE_CONTROL_DECL release_events {
+public:
+    release_events();
+    ~release_events();
+    release_events(const release_events&) = delete;
+    release_events& operator=(const release_events&) = delete;
+
+    int descriptor() const noexcept;
+    /// Reads every queued event (the descriptor is edge-triggered in an event loop) and wakes
+    /// the waits whose file someone closed. Never blocks.
+    void dispatch() noexcept;
+    /// Whether no wait watches a file, so that the loop need not wait on `descriptor()`.
+    bool idle() const noexcept;
+
+    struct state;
+    state& get() noexcept { return *state_; }
+
+private:
+    std::unique_ptr<state> state_;
+};
+
+/// One asynchronous wait for a `lock_file`. Thread-safe.
+class EXCLUSIVE_CONTROL_DECL pending_lock {
+public:
+    /// Called, from any thread and possibly with the library's locks held, when an attempt may
+    /// now succeed or the wait was abandoned: it must only schedule the next attempt.
+    using wake_function = void (*)(void* waiter) noexcept;
+
+    enum class outcome {
+        acquired,           ///< the lock_file owns the lock now
+        held_here,          ///< by another lock_file of this process; a wake-up comes on release
+        held_watched,       ///< elsewhere, watched for closes; poll too, for releases closing nothing
+        held_elsewhere,     ///< elsewhere, unwatched: poll with back-off
+        abandoned,          ///< the lock_file was closed, moved or destroyed, or this is a forked copy
+        failed              ///< see the error
+    };
+
+    /// Begins a wait for `lock` and attaches it, replacing a finished one. Returns nothing, with
+    /// `error` set, if `lock` owns the lock (`resource_deadlock_would_occur`), has a wait pending
+    /// (`operation_in_progress`), or the content cannot be rendered.
+    static std::shared_ptr<pending_lock> start(lock_file& lock, release_events* events, wake_function wake,
+                                               void* waiter, std::error_code& error) noexcept;
+
+    /// One attempt, never waiting.
+    outcome try_once(std::error_code& error) noexcept;
+    /// The Boost.Log record of a wait that ran out of time.
+    void log_timeout() const noexcept;
+    /// Ends the wait: no more wake-ups once this returns. Cheap.
+    void finish() noexcept;
+    /// After `finish`: gives back the watch and the descriptor kept open, which may take a
+    /// fraction of a millisecond (inotify_rm_watch), so it comes after the handler is on its
+    /// way. Must run before the `release_events` given to `start` is destroyed.
+    void clean_up() noexcept;
+    /// For the lock_file: ends the wait with `abandoned` at its next attempt, never touching
+    /// the lock_file again.
+    void abandon() noexcept;
+
+    ~pending_lock();
+
+    struct state;
+    explicit pending_lock(std::unique_ptr<state> state) noexcept;
+
+private:
+    std::unique_ptr<state> state_;
+};
+
+} // namespace detail
+} // namespace exclusive_control
+
+#endif

@@ -1,0 +1,450 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
+//
+// The waiting engine behind async_lock.hpp: attempts through lock_attempts (the protocol stays
+// in lock_file.cpp), and a wake-up for each kind of release, none of them a periodic one when
+// the holder is in this process:
+// - a holder in this process: the process table tells the wait when it releases;
+// - a holder elsewhere: its close, seen through inotify (release_events, one instance per event
+//   loop), plus the caller's poll for releases that close nothing;
+// - no inotify (Windows, or none left): the caller's back-off poll.
+// Tests: test_async_lock.cpp.
+#include <exclusive_control/detail/pending_lock.hpp>
+#include <exclusive_control/lock_file.hpp>
+
+#include "lock_attempts.hpp"
+#include "process_table.hpp"
+#if !defined(_WIN32)
+#include "fork_handler.hpp"
+#endif
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <system_error>
+
+#if defined(__linux__)
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <set>
+#include <vector>
+#elif !defined(_WIN32)
+#include <unistd.h>
+#endif
+
+namespace exclusive_control {
+namespace detail {
+
+namespace {
+
+#if defined(_WIN32)
+long this_process() noexcept
+{
+    return 0; // Windows has no fork()
+}
+#else
+long this_process() noexcept
+{
+    return static_cast<long>(::getpid());
+}
+#endif
+
+} // namespace
+
+struct pending_lock::state final : release_listener {
+    state(lock_file& lock, release_events* events, wake_function wake, void* waiter)
+        : lock(&lock), events(events), wake(wake), waiter(waiter), attempts(std::in_place, lock.path(), lock.options())
+    {
+    }
+
+    void released() noexcept override { wake_now(); }
+
+    void wake_now() noexcept
+    {
+        const std::lock_guard<std::mutex> guard(mutex);
+        if (wake)
+            wake(waiter);
+    }
+
+    std::mutex mutex; // guards the four members below
+    lock_file* lock;  // null once abandoned
+    bool finished = false;
+    release_events* events; // until clean_up
+    wake_function wake;
+    void* const waiter;
+
+    const long process = this_process();
+    // Used by one attempt at a time (the caller serialises them); gone once finished, with the
+    // descriptor it kept open.
+    std::optional<lock_attempts> attempts;
+
+    // Guarded by the release_events' mutex.
+    int watch = -1;
+    file_identity watched{};
+};
+
+#if defined(__linux__)
+
+// The inotify half. A watch is shared by the waits of one instance on one file: inotify gives
+// one watch descriptor per inode and instance.
+struct release_events::state {
+    state() { instance = registry().create_and_add(this); }
+    ~state()
+    {
+        registry().remove(this);
+        if (instance >= 0)
+            ::close(instance);
+    }
+
+    /// Whether `waiter` now watches `file`, and whether that began just now (the caller must
+    /// then try again: a close before the watch began raised no event).
+    enum class watching { no, already, since_now };
+    watching watch(pending_lock::state& waiter, native_file file, const file_identity& identity) noexcept
+    {
+        const std::lock_guard<std::mutex> guard(mutex);
+        if (instance < 0 || forked)
+            return watching::no;
+        if (waiter.watch >= 0 && waiter.watched == identity)
+            return watching::already;
+        // /proc/self/fd/N names the inode the wait opened, even if the path was replaced since.
+        char name[32];
+        std::snprintf(name, sizeof name, "/proc/self/fd/%d", file);
+        const int added = ::inotify_add_watch(instance, name,
+                                              IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_ATTRIB | IN_DELETE_SELF |
+                                                  IN_MOVE_SELF);
+        if (added < 0)
+            return watching::no;
+        try {
+            waiters[added].insert(&waiter);
+        } catch (const std::bad_alloc&) {
+            drop_if_unused(added);
+            return watching::no;
+        }
+        if (waiter.watch >= 0)
+            forget(waiter);
+        waiter.watch = added;
+        waiter.watched = identity;
+        return watching::since_now;
+    }
+
+    void unwatch(pending_lock::state& waiter) noexcept
+    {
+        const std::lock_guard<std::mutex> guard(mutex);
+        if (waiter.watch >= 0)
+            forget(waiter);
+    }
+
+    void dispatch() noexcept
+    {
+        const std::lock_guard<std::mutex> guard(mutex);
+        if (instance < 0 || forked)
+            return;
+        alignas(inotify_event) char buffer[4096];
+        for (;;) {
+            const ssize_t got = ::read(instance, buffer, sizeof buffer);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                return; // EAGAIN: drained, as an edge-triggered wait needs
+            for (ssize_t at = 0; at < got;) {
+                const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+                at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+                if (event->mask & IN_Q_OVERFLOW) {
+                    for (const auto& [watch, those] : waiters)
+                        wake_all(those);
+                    continue;
+                }
+                const auto found = waiters.find(event->wd);
+                if (found == waiters.end())
+                    continue;
+                wake_all(found->second);
+                if (event->mask & IN_IGNORED) { // the file is gone: its waits watch afresh
+                    for (pending_lock::state* waiter : found->second)
+                        waiter->watch = -1;
+                    waiters.erase(found);
+                }
+            }
+        }
+    }
+
+    static void wake_all(const std::set<pending_lock::state*>& those) noexcept
+    {
+        for (pending_lock::state* waiter : those)
+            waiter->wake_now();
+    }
+
+    void forget(pending_lock::state& waiter) noexcept
+    {
+        const auto found = waiters.find(waiter.watch);
+        if (found != waiters.end()) {
+            found->second.erase(&waiter);
+            drop_if_unused(waiter.watch);
+        }
+        waiter.watch = -1;
+    }
+
+    void drop_if_unused(int watch) noexcept
+    {
+        const auto found = waiters.find(watch);
+        if (found == waiters.end() || found->second.empty()) {
+            if (found != waiters.end())
+                waiters.erase(found);
+            ::inotify_rm_watch(instance, watch);
+        }
+    }
+
+    /// In a child created by fork(): the instance is the parent's. Closing our reference would
+    /// leave the event loop registered on a number that the child may reuse; an eventfd in its
+    /// place never becomes readable and keeps `io_context::notify_fork` working.
+    void forget_parents_instance() noexcept
+    {
+        forked = true;
+        waiters.clear();
+        if (instance < 0)
+            return;
+        const int quiet = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (quiet >= 0 && ::dup3(quiet, instance, O_CLOEXEC) >= 0) {
+            ::close(quiet);
+            return;
+        }
+        if (quiet >= 0)
+            ::close(quiet);
+        ::close(instance);
+        instance = -1;
+    }
+
+    /// Every instance of the process, for the fork handler.
+    class instances {
+    public:
+        /// The instance of `events`, created under the mutex that the fork handler holds, so
+        /// that no fork can come between its creation and its listing.
+        int create_and_add(state* events)
+        {
+            const std::lock_guard<std::mutex> guard(mutex_);
+            all_.insert(events);
+            return ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        }
+        void remove(state* events) noexcept
+        {
+            const std::lock_guard<std::mutex> guard(mutex_);
+            all_.erase(events);
+        }
+        // Holding the mutexes across fork() leaves the child's copies free and consistent.
+        void before_fork() noexcept
+        {
+            mutex_.lock();
+            for (state* events : all_)
+                events->mutex.lock();
+        }
+        void after_fork(bool in_child) noexcept
+        {
+            for (state* events : all_) {
+                if (in_child)
+                    events->forget_parents_instance();
+                events->mutex.unlock();
+            }
+            mutex_.unlock();
+        }
+
+    private:
+        std::mutex mutex_;
+        std::set<state*> all_;
+    };
+    static instances& registry()
+    {
+        static instances* const all = [] {
+            auto* created = new instances; // used until the very end
+            static const fork_participant participant{[]() noexcept { registry().before_fork(); },
+                                                      []() noexcept { registry().after_fork(false); },
+                                                      []() noexcept { registry().after_fork(true); }};
+            join_fork_handler(fork_rank::async_release_events, participant);
+            return created;
+        }();
+        return *all;
+    }
+
+    std::mutex mutex;
+    int instance = -1;
+    bool forked = false;
+    std::map<int, std::set<pending_lock::state*>> waiters;
+};
+
+#else
+
+struct release_events::state {
+    enum class watching { no, already, since_now };
+    watching watch(pending_lock::state&, native_file, const file_identity&) noexcept { return watching::no; }
+    void unwatch(pending_lock::state&) noexcept {}
+    void dispatch() noexcept {}
+    const int instance = -1;
+    const std::map<int, int> waiters;
+};
+
+#endif
+
+
+release_events::release_events() : state_(std::make_unique<state>()) {}
+release_events::~release_events() = default;
+
+int release_events::descriptor() const noexcept
+{
+    return state_->instance;
+}
+
+void release_events::dispatch() noexcept
+{
+    state_->dispatch();
+}
+
+bool release_events::idle() const noexcept
+{
+#if defined(__linux__)
+    const std::lock_guard<std::mutex> guard(state_->mutex);
+#endif
+    return state_->waiters.empty();
+}
+
+pending_lock::pending_lock(std::unique_ptr<state> state) noexcept : state_(std::move(state)) {}
+
+pending_lock::~pending_lock()
+{
+    clean_up();
+}
+
+std::shared_ptr<pending_lock> pending_lock::start(lock_file& lock, release_events* events, wake_function wake,
+                                                  void* waiter, std::error_code& error) noexcept
+{
+    error.clear();
+    if (lock.owns_lock()) {
+        error = std::make_error_code(std::errc::resource_deadlock_would_occur);
+        return nullptr;
+    }
+    if (lock.pending_.wait) {
+        state& previous = *lock.pending_.wait->state_;
+        const std::lock_guard<std::mutex> guard(previous.mutex);
+        if (!previous.finished) {
+            error = std::make_error_code(std::errc::operation_in_progress);
+            return nullptr;
+        }
+    }
+    try {
+        lock.close(); // a copy inherited through fork() holds nothing of ours
+        auto started = std::make_shared<pending_lock>(std::make_unique<state>(lock, events, wake, waiter));
+        lock.pending_.wait = started;
+        return started;
+    } catch (const std::system_error& failure) {
+        error = failure.code();
+    } catch (const std::bad_alloc&) {
+        error = std::make_error_code(std::errc::not_enough_memory);
+    } catch (const std::invalid_argument&) {
+        error = std::make_error_code(std::errc::invalid_argument);
+    }
+    return nullptr;
+}
+
+pending_lock::outcome pending_lock::try_once(std::error_code& error) noexcept
+{
+    error.clear();
+    state& wait = *state_;
+    if (wait.process != this_process())
+        return outcome::abandoned; // a child's copy of its parent's wait
+    {
+        const std::lock_guard<std::mutex> guard(wait.mutex);
+        if (!wait.lock)
+            return outcome::abandoned;
+    }
+    try {
+        // A release between an attempt and the start of its wake-up would be missed, so each
+        // wake-up is set up first and the attempt repeated once it is in place.
+        for (;;) {
+            if (std::shared_ptr<held_file> held = wait.attempts->try_once()) {
+                std::unique_lock<std::mutex> guard(wait.mutex);
+                if (!wait.lock) {
+                    guard.unlock();
+                    lock_attempts::release(*held); // taken as the lock_file went away
+                    return outcome::abandoned;
+                }
+                wait.lock->held_ = std::move(held);
+                return outcome::acquired;
+            }
+            if (wait.attempts->blocked_by_this_process()) {
+                process_table& table = process_table::instance();
+                const auto guard = table.guard();
+                table.stop_listening(wait);
+                if (table.listen_for_release(wait.attempts->identity(), wait))
+                    return outcome::held_here;
+                continue; // released since the attempt
+            }
+            if (!wait.events)
+                return outcome::held_elsewhere;
+            switch (wait.events->get().watch(wait, wait.attempts->descriptor(), wait.attempts->identity())) {
+            case release_events::state::watching::no: return outcome::held_elsewhere;
+            case release_events::state::watching::already: return outcome::held_watched;
+            case release_events::state::watching::since_now: continue;
+            }
+        }
+    } catch (const std::system_error& failure) { // filesystem_error among them
+        error = failure.code();
+    } catch (const std::bad_alloc&) {
+        error = std::make_error_code(std::errc::not_enough_memory);
+    }
+    return outcome::failed;
+}
+
+void pending_lock::log_timeout() const noexcept
+{
+    state_->attempts->log_timeout();
+}
+
+void pending_lock::finish() noexcept
+{
+    state& wait = *state_;
+    {
+        // First, so that no wake-up starts after this; one under way finds `wake` gone.
+        const std::lock_guard<std::mutex> guard(wait.mutex);
+        if (wait.finished)
+            return;
+        wait.finished = true;
+        wait.wake = nullptr;
+    }
+    process_table& table = process_table::instance();
+    const auto guard = table.guard();
+    table.stop_listening(wait);
+}
+
+void pending_lock::clean_up() noexcept
+{
+    finish();
+    state& wait = *state_;
+    if (wait.events) {
+        wait.events->get().unwatch(wait);
+        wait.events = nullptr; // it may go with its io_context after this
+    }
+    wait.attempts.reset();
+}
+
+void pending_lock::abandon() noexcept
+{
+    state& wait = *state_;
+    const std::lock_guard<std::mutex> guard(wait.mutex);
+    wait.lock = nullptr;
+    if (wait.wake)
+        wait.wake(wait.waiter);
+}
+
+void pending_link::abandon() noexcept
+{
+    if (wait) {
+        wait->abandon();
+        wait.reset();
+    }
+}
+
+} // namespace detail
+} // namespace exclusive_control
