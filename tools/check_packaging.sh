@@ -24,11 +24,14 @@ step() { # name command...: the output goes to a log that is shown only on failu
 }
 
 # --- The b2 files must not drift from CMake, the source of truth; nor the version macros.
-# CMake only: test_docs checks the documentation's sources against the headers; test_cli and
-# test_python_peers test the command, which b2 does not build (the latter also needs the Python
-# peers of tools/setup_peers.sh); test_windows is for the Windows build (under wine).
+# CMake only: test_docs checks the documentation's sources against the headers; test_cli,
+# test_namespaces and test_python_peers test the command, which b2 does not build (the latter
+# also needs the Python peers of tools/setup_peers.sh); test_two_copies loads a plugin built
+# with a second, position-independent static copy of the library, which only CMake builds;
+# test_windows is for the Windows build (under wine).
 cmake_tests=$(grep -o '^ *exclusive_control_test(test_[a-z0-9_]*' "$root/test/CMakeLists.txt" |
-  cut -d'(' -f2 | grep -vx -e test_docs -e test_cli -e test_python_peers -e test_windows | sort)
+  cut -d'(' -f2 | grep -vx -e test_docs -e test_cli -e test_namespaces -e test_python_peers \
+  -e test_two_copies -e test_windows | sort)
 b2_tests=$(grep -o '^suite test_[a-z0-9_]*' "$root/test/Jamfile" | cut -d' ' -f2 | sort)
 [ "$cmake_tests" = "$b2_tests" ] || fail "test/Jamfile and test/CMakeLists.txt list other tests:
 $(diff <(echo "$cmake_tests") <(echo "$b2_tests") || true)"

@@ -186,6 +186,11 @@ std::optional<lock_parts> try_lock(native_file file, const fs::path& path)
     fail("cannot lock lock file", path, error);
 }
 
+bool held_by_this_process(native_file) noexcept
+{
+    return false; // Windows locks belong to handles: closing another handle drops none of them
+}
+
 void unlock(native_file file, lock_parts) noexcept
 {
     OVERLAPPED first_byte = at_offset(0);
