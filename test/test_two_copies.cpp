@@ -122,3 +122,20 @@ BOOST_AUTO_TEST_CASE(a_second_copy_waiting_gets_the_lock_when_the_first_copy_rel
     plugin.release();
     BOOST_TEST(test_support::fcntl_peer_can_lock(path));
 }
+
+// The thread that closes a finished wait's inotify instance lingers for a second, running code
+// of the module that holds the library's copy: unloading a plugin must not pull that code from
+// under it.
+BOOST_AUTO_TEST_CASE(a_plugin_unloaded_right_after_a_wait_leaves_the_program_running)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    {
+        ec::lock_file lock(path);
+        second_copy plugin;
+        BOOST_TEST(plugin.try_lock(path, 50ms) == 0); // waits, then hands its instance over
+    } // dlclose
+    std::this_thread::sleep_for(1500ms); // the closing thread's linger ends, in the plugin's code
+    ec::lock_file again(path);
+    BOOST_TEST(again.owns_lock());
+}

@@ -6,6 +6,7 @@
 #include <thread>
 
 #if defined(__linux__)
+#include <dlfcn.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/inotify.h>
@@ -96,6 +97,7 @@ public:
         try {
             to_close_.push_back(instance);
             if (!closer_running_) {
+                keep_this_module_loaded();
                 std::thread(&inotify_instances::close_finished, this).detach();
                 closer_running_ = true;
             } else {
@@ -127,6 +129,21 @@ private:
         new (&finished_) std::condition_variable; // its wait is counted there, never to end
         mutex_.unlock();
         closing_.unlock();
+    }
+
+    /// The closing thread runs code of the module (program, shared library, or a plugin with
+    /// its own static copy of the library) that contains this function: a dlclose() of that
+    /// module while the thread lingers would unmap the code under it. So the first time the
+    /// thread starts, the module is made one that dlclose() never unloads (RTLD_NODELETE).
+    static void keep_this_module_loaded() noexcept
+    {
+        static const bool kept = [] {
+            Dl_info module;
+            if (::dladdr(reinterpret_cast<void*>(&keep_this_module_loaded), &module) == 0 || !module.dli_fname)
+                return false;
+            return ::dlopen(module.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE) != nullptr;
+        }();
+        (void)kept;
     }
 
     void close_now(int instance) noexcept
