@@ -14,8 +14,8 @@
 
 #include <boost/log/attributes/attribute_name.hpp>
 #include <boost/log/attributes/attribute_set.hpp>
-#include <boost/log/attributes/constant.hpp>
 #include <boost/log/attributes/attribute_value_impl.hpp>
+#include <boost/log/attributes/constant.hpp>
 #include <boost/log/core/core.hpp>
 #include <boost/log/core/record.hpp>
 #include <boost/log/trivial.hpp>
@@ -51,8 +51,7 @@ struct logging_access {
 const logging_access& access()
 {
     static const logging_access taken{new boost::weak_ptr<logging::core>(logging::core::get()),
-                                      logging::attribute_name("Severity"),
-                                      logging::attribute_name("Channel"),
+                                      logging::attribute_name("Severity"), logging::attribute_name("Channel"),
                                       logging::attribute_name("Message")};
     return taken;
 }
