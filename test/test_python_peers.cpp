@@ -45,7 +45,10 @@ struct peer {
     bool removes_on_release; // yg.lockfile deletes the file after unlocking it
 };
 
-std::ostream& operator<<(std::ostream& out, const peer& p) { return out << p.name; }
+std::ostream& operator<<(std::ostream& out, const peer& p)
+{
+    return out << p.name;
+}
 
 const peer zc_lockfile_1{"zc.lockfile 1.2.1", "zc.lockfile-1", "zc.lockfile", true, false};
 const std::vector<peer> peers{
@@ -82,8 +85,8 @@ fs::path python_of(const peer& p)
 std::vector<std::string> peer_arguments(const peer& p, const std::string& mode, const fs::path& path,
                                         const std::string& content_template = {})
 {
-    std::vector<std::string> args{test_support::helper_program("python_peer.py").string(), p.library,
-                                  mode, path.string()};
+    std::vector<std::string> args{test_support::helper_program("python_peer.py").string(), p.library, mode,
+                                  path.string()};
     if (!content_template.empty())
         args.push_back(content_template);
     return args;

@@ -24,9 +24,8 @@ int main()
     int status = 0;
     {
         ec::lock_file lock(path);
-        std::cout << "exclusive_control " << EXCLUSIVE_CONTROL_VERSION_MAJOR << '.'
-                  << EXCLUSIVE_CONTROL_VERSION_MINOR << '.' << EXCLUSIVE_CONTROL_VERSION_PATCH
-                  << ": locked " << path << '\n';
+        std::cout << "exclusive_control " << EXCLUSIVE_CONTROL_VERSION_MAJOR << '.' << EXCLUSIVE_CONTROL_VERSION_MINOR
+                  << '.' << EXCLUSIVE_CONTROL_VERSION_PATCH << ": locked " << path << '\n';
         try {
             ec::lock_file second(path);
             std::cerr << "a second lock_file on a held file succeeded\n";
