@@ -2,6 +2,8 @@
 #
 # Conan 2 recipe. `conan create .` builds the library with CMake, installs it, and runs
 # test_package/ against it. The version is read from CMakeLists.txt so that it is kept in one place.
+# tools/check_conan.sh runs it with Conan itself, shared and static, against Debian's Boost
+# (test/conan/); README.md, "Conan 2", shows how.
 import os
 import re
 
@@ -16,7 +18,8 @@ class ExclusiveControlConan(ConanFile):
     name = "exclusive_control"
     description = "Exclusive lock files for C++17, excluding flock and fcntl lockers alike"
     license = "BSL-1.0"
-    topics = ("lock-file", "flock", "fcntl", "boost")
+    url = "https://github.com/conan-io/conan-center-index"
+    topics = ("lock-file", "file-locking", "flock", "fcntl", "zc.lockfile", "interprocess")
     package_type = "library"
     settings = "os", "arch", "compiler", "build_type"
     options = {"shared": [True, False], "fPIC": [True, False]}
@@ -27,9 +30,10 @@ class ExclusiveControlConan(ConanFile):
         "boost/*:without_log": False,
         "boost/*:without_thread": False,
     }
-    # Only what the library and its command need: tests, examples and benchmarks are switched
-    # off in generate().
-    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "lib/*", "cli/*", "LICENSE*"
+    # Only what the library needs: tests, examples, benchmarks and the command-line tool are
+    # switched off in generate(). (The tool would need Boost.Program_options, which no user of
+    # the library links.)
+    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "lib/*", "LICENSE*"
 
     def set_version(self):
         text = load(self, os.path.join(self.recipe_folder, "CMakeLists.txt"))
@@ -66,6 +70,7 @@ class ExclusiveControlConan(ConanFile):
         toolchain.cache_variables["EXCLUSIVE_CONTROL_BUILD_TESTS"] = False
         toolchain.cache_variables["EXCLUSIVE_CONTROL_BUILD_EXAMPLES"] = False
         toolchain.cache_variables["EXCLUSIVE_CONTROL_BUILD_BENCHMARKS"] = False
+        toolchain.cache_variables["EXCLUSIVE_CONTROL_BUILD_CLI"] = False
         toolchain.cache_variables["EXCLUSIVE_CONTROL_INSTALL"] = True
         toolchain.generate()
         CMakeDeps(self).generate()

@@ -2,8 +2,8 @@
 # Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #
 # Packaging checks: the b2 build and its tests (shared debug; static release built), a b2 user,
-# the CMake package used three ways, a pkg-config user, and Conan's test_package built by plain
-# CMake against an install (Conan itself cannot be installed here).
+# the CMake package used three ways, and a pkg-config user. Conan is checked by Conan itself:
+# tools/check_conan.sh.
 # Usage: tools/check_packaging.sh [BUILD_DIR]   (default: build/packaging in the repository)
 # Quiet on success; a failure prints what went wrong. Safe to run again on the same directory.
 set -euo pipefail
@@ -129,7 +129,7 @@ archive="$out/exclusive_control-src.tar.gz"
   tar -czf "$archive" --null -T - --transform 's,^,exclusive_control/,')
 cmake_user fetchcontent -DEXCLUSIVE_CONTROL_FROM=fetchcontent -DEXCLUSIVE_CONTROL_SOURCE="$archive"
 
-# --- pkg-config from a plain Makefile, and test_package from plain CMake, on each install.
+# --- pkg-config from a plain Makefile, on each install.
 pkg_config_user() { # kind
   local pc expect=""
   pc=$(dirname "$(find "$out/install-$1" -name exclusive_control.pc)")
@@ -138,19 +138,6 @@ pkg_config_user() { # kind
     PKG_CONFIG_PATH="$pc" make -B -f "$root/test/consumer/Makefile" CPPFLAGS="$expect" &&
     ./consumer)
 }
-test_package() { # kind
-  cmake -S "$root/test_package" -B "$out/test_package-$1" -DCMAKE_PREFIX_PATH="$out/install-$1" &&
-    cmake --build "$out/test_package-$1" -j"$jobs" && "$out/test_package-$1/test_package"
-}
 for kind in shared static; do
   step "pkg-config-$kind" pkg_config_user $kind
-  step "test_package-$kind" test_package $kind
 done
-
-# The Conan recipes can at least be parsed.
-if command -v python3 >/dev/null; then
-  for recipe in "$root/conanfile.py" "$root/test_package/conanfile.py"; do
-    python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$recipe" ||
-      fail "$recipe does not parse"
-  done
-fi

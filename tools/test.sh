@@ -3,12 +3,13 @@
 #
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
 # ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang), then the packaging
-# checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config, Conan's
-# test_package), then the Windows build under wine (tools/test_windows.sh). `--quick` runs the
-# plain build only; `--no-windows` skips the Windows build; `--check-format` first checks the
-# C++ files against .clang-format (tools/check_format.sh). The suites include
-# test_python_peers, whose Python peers tools/setup_peers.sh installs first. The stress and chaos
-# suites run at their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
+# checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config), then Conan
+# itself (tools/check_conan.sh: `conan create .`, shared and static), then the Windows build
+# under wine (tools/test_windows.sh). `--quick` runs the plain build only; `--no-windows` skips
+# the Windows build; `--check-format` first checks the C++ files against .clang-format
+# (tools/check_format.sh). The suites include test_python_peers, whose Python peers
+# tools/setup_peers.sh installs first. The stress and chaos suites run at their CI sizes
+# (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
 # smaller under the sanitizers, unless the EXCLUSIVE_CONTROL_STRESS_* and
 # EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
 set -euo pipefail
@@ -61,6 +62,8 @@ if ! $quick; then
     -DEXCLUSIVE_CONTROL_BUILD_CLI=OFF -DEXCLUSIVE_CONTROL_INSTALL=OFF
   echo "== packaging"
   bash "$root/tools/check_packaging.sh" "$root/build/packaging"
+  echo "== conan"
+  bash "$root/tools/check_conan.sh"
 fi
 if $windows; then
   bash "$root/tools/test_windows.sh"
