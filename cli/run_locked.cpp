@@ -20,7 +20,7 @@
 #include <optional>
 #include <system_error>
 
-extern char** environ;
+extern char** environ; // NOLINT(readability-redundant-declaration): POSIX leaves declaring it to us
 
 namespace cli {
 
@@ -133,6 +133,7 @@ int spawn(const std::string& program, bool search, const std::vector<std::string
           pid_t& child)
 {
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const std::string& word : args)
         argv.push_back(const_cast<char*>(word.c_str()));
     argv.push_back(nullptr);

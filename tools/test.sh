@@ -2,14 +2,14 @@
 # Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 #
 # Sets up, builds, and runs every test: the suites warnings-as-errors, then again under
-# ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang), then the packaging
-# checks (tools/check_packaging.sh: b2, the CMake package three ways, pkg-config), then Conan
-# itself (tools/check_conan.sh: `conan create .`, shared and static), then the Windows build
-# under wine (tools/test_windows.sh). `--quick` runs the plain build only; `--no-windows` skips
-# the Windows build; `--check-format` first checks the C++ files against .clang-format
-# (tools/check_format.sh). The suites include test_python_peers, whose Python peers
-# tools/setup_peers.sh installs first. The stress and chaos suites run at their CI sizes
-# (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
+# ASan+UBSan and under TSan, then the fuzz corpus under libFuzzer (clang), then clang-tidy over
+# lib/ and cli/ (tools/tidy.sh), then the packaging checks (tools/check_packaging.sh: b2, the
+# CMake package three ways, pkg-config), then Conan itself (tools/check_conan.sh: `conan create
+# .`, shared and static), then the Windows build under wine (tools/test_windows.sh). `--quick`
+# runs the plain build only; `--no-windows` skips the Windows build; `--check-format` first
+# checks the C++ files against .clang-format (tools/check_format.sh). The suites include
+# test_python_peers, whose Python peers tools/setup_peers.sh installs first. The stress and chaos
+# suites run at their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
 # smaller under the sanitizers, unless the EXCLUSIVE_CONTROL_STRESS_* and
 # EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
 set -euo pipefail
@@ -60,6 +60,8 @@ if ! $quick; then
   run_suite fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXCLUSIVE_CONTROL_FUZZ=ON \
     -DEXCLUSIVE_CONTROL_BUILD_TESTS=OFF -DEXCLUSIVE_CONTROL_BUILD_EXAMPLES=OFF -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF \
     -DEXCLUSIVE_CONTROL_BUILD_CLI=OFF -DEXCLUSIVE_CONTROL_INSTALL=OFF
+  echo "== tidy"
+  bash "$root/tools/tidy.sh"
   echo "== packaging"
   bash "$root/tools/check_packaging.sh" "$root/build/packaging"
   echo "== conan"

@@ -131,7 +131,7 @@ public:
             const std::chrono::duration<long double> left =
                 std::chrono::duration<long double>(deadline.time_since_epoch()) -
                 std::chrono::duration<long double>(Clock::now().time_since_epoch());
-            if (!(left > left.zero()))
+            if (!(left > std::chrono::duration<long double>::zero()))
                 return try_lock();
             if (try_lock_until_steady(detail::deadline_after(left)))
                 return true;

@@ -71,10 +71,10 @@ held_file* process_table::live_entry(const file_identity& identity) const
     return found == held_.end() ? nullptr : found->second.get();
 }
 
-void process_table::insert(std::shared_ptr<held_file> held)
+void process_table::insert(const std::shared_ptr<held_file>& held)
 {
     const file_identity identity = held->identity;
-    if (held_.try_emplace(identity, std::move(held)).second)
+    if (held_.try_emplace(identity, held).second)
         entries_.fetch_add(1, std::memory_order_release);
 }
 

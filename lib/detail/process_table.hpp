@@ -76,7 +76,7 @@ public:
 
     /// The entry for `identity`, if this process holds it.
     held_file* live_entry(const file_identity& identity) const;
-    void insert(std::shared_ptr<held_file> held);
+    void insert(const std::shared_ptr<held_file>& held);
     void erase(const held_file& held);
     /// Closes `file`, unless this process holds its inode: closing would drop the fcntl lock.
     /// Held through this table, it is kept until the release; held otherwise (another copy of

@@ -215,7 +215,7 @@ bool release_watch::watch(native_file fd) noexcept
 void release_watch::wait_until(std::chrono::steady_clock::time_point until) noexcept
 {
     const auto left = until - std::chrono::steady_clock::now();
-    if (left <= left.zero())
+    if (left <= std::chrono::steady_clock::duration::zero())
         return;
     const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
     const long long capped = std::min<long long>(nanoseconds, 60'000'000'000LL);
