@@ -118,7 +118,7 @@ std::string found_in_path(const std::string& name)
     for (std::size_t begin = 0; begin <= search.size();) {
         const std::size_t end = std::min(search.find(':', begin), search.size());
         const std::string directory = search.substr(begin, end - begin);
-        const std::string candidate = (directory.empty() ? "." : directory) + "/" + name;
+        std::string candidate = (directory.empty() ? "." : directory) + "/" + name;
         struct stat status {};
         if (::stat(candidate.c_str(), &status) == 0 && S_ISREG(status.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
             return candidate;

@@ -25,8 +25,8 @@ std::atomic<const fork_participant*> participants[ranks];
 
 void prepare() noexcept
 {
-    for (std::size_t rank = 0; rank < ranks; ++rank)
-        if (const fork_participant* participant = participants[rank].load(std::memory_order_acquire))
+    for (const auto& slot : participants)
+        if (const fork_participant* participant = slot.load(std::memory_order_acquire))
             participant->prepare();
 }
 
