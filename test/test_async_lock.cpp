@@ -21,6 +21,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -93,6 +94,22 @@ int descriptors_of_kind(const std::string& link)
 }
 
 int inotify_instances() { return descriptors_of_kind("anon_inode:inotify"); }
+
+/// How many of this process's descriptors name the file at `path`.
+int descriptors_naming(const std::filesystem::path& path)
+{
+    struct stat target;
+    if (::stat(path.c_str(), &target) != 0)
+        return -1;
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        struct stat status;
+        if (::stat(entry.path().c_str(), &status) == 0 && status.st_dev == target.st_dev &&
+            status.st_ino == target.st_ino)
+            ++count;
+    }
+    return count;
+}
 
 } // namespace
 
@@ -625,6 +642,7 @@ BOOST_AUTO_TEST_CASE(fork_child_inherits_no_inotify_instance_and_the_parents_wai
     running_loop loop(io);
     BOOST_TEST(!result.ready_within(200ms));
     BOOST_TEST_REQUIRE(inotify_instances() >= 1);
+    BOOST_TEST_REQUIRE(descriptors_naming(path) == 1);
     // Forked from a handler, so that no other thread uses the io_context meanwhile, as
     // notify_fork requires.
     std::promise<int> child;
@@ -632,7 +650,9 @@ BOOST_AUTO_TEST_CASE(fork_child_inherits_no_inotify_instance_and_the_parents_wai
         io.notify_fork(asio::execution_context::fork_prepare);
         child.set_value(test_support::run_in_fork([&] {
             io.notify_fork(asio::execution_context::fork_child);
-            return inotify_instances() == 0 ? 0 : 1;
+            if (inotify_instances() != 0)
+                return 1;
+            return descriptors_naming(path) == 0 ? 0 : 2; // nor the descriptor the wait keeps open
         }));
         io.notify_fork(asio::execution_context::fork_parent);
     });
