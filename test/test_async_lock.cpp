@@ -42,19 +42,37 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-/// An io_context run by a thread of its own, for as long as it has work.
+/// An io_context run by a thread of its own, for as long as it has work. Bounded: if run()
+/// has not returned within the patience, the io_context is stopped, so that a wait that never
+/// ends fails the test instead of hanging it.
 class running_loop {
 public:
-    explicit running_loop(asio::io_context& io) : thread_([&io] { io.run(); }) {}
-    ~running_loop() { join(); }
-    void join()
+    explicit running_loop(asio::io_context& io)
+        : io_(io), thread_([this] {
+              io_.run();
+              returned_.set_value();
+          })
     {
-        if (thread_.joinable())
-            thread_.join();
+    }
+    ~running_loop() { join(); }
+    /// Whether run() returned by itself, all work done.
+    bool join()
+    {
+        if (!thread_.joinable())
+            return joined_by_itself_;
+        joined_by_itself_ = done_.wait_for(test_support::patience) == std::future_status::ready;
+        if (!joined_by_itself_)
+            io_.stop();
+        thread_.join();
+        return joined_by_itself_;
     }
 
 private:
-    std::thread thread_;
+    asio::io_context& io_;
+    std::promise<void> returned_;
+    std::future<void> done_ = returned_.get_future();
+    bool joined_by_itself_ = false;
+    std::thread thread_; // last: it uses the members above
 };
 
 /// A completion handler that records its error for a waiting test thread.
@@ -335,7 +353,7 @@ void check_cancellation(asio::cancellation_type type, bool timed)
     BOOST_TEST((result.get() == asio::error::operation_aborted));
     BOOST_TEST((clock_type::now() - cancelled < 100ms));
     in_process.reset();
-    loop.join();
+    BOOST_TEST(loop.join());
     BOOST_TEST(!lock.owns_lock());
     BOOST_TEST(test_support::flock_peer_can_lock(path));
     BOOST_TEST(test_support::fcntl_peer_can_lock(path));
@@ -379,7 +397,7 @@ BOOST_AUTO_TEST_CASE(cancelled_wait_for_a_holder_process_never_takes_the_lock)
     BOOST_TEST((result.get(100ms) == asio::error::operation_aborted));
     holder->close_stdin();
     BOOST_TEST(holder->wait() == 0);
-    loop.join(); // run() returns: nothing of the operation is left
+    BOOST_TEST(loop.join()); // run() returns: nothing of the operation is left
     BOOST_TEST(!lock.owns_lock());
     BOOST_TEST(test_support::flock_peer_can_lock(path));
 }
@@ -398,7 +416,7 @@ BOOST_AUTO_TEST_CASE(close_while_pending_aborts_the_wait)
     BOOST_TEST((result.get(100ms) == asio::error::operation_aborted));
     holder->close_stdin();
     BOOST_TEST(holder->wait() == 0);
-    loop.join();
+    BOOST_TEST(loop.join());
     BOOST_TEST(!lock.owns_lock());
     BOOST_TEST(test_support::flock_peer_can_lock(dir / "lock"));
 }
@@ -416,7 +434,7 @@ BOOST_AUTO_TEST_CASE(destroying_the_lock_file_while_pending_aborts_the_wait)
     lock.reset();
     BOOST_TEST((result.get(100ms) == asio::error::operation_aborted));
     holder.close();
-    loop.join();
+    BOOST_TEST(loop.join());
     BOOST_TEST(test_support::flock_peer_can_lock(dir / "lock"));
 }
 
@@ -433,7 +451,7 @@ BOOST_AUTO_TEST_CASE(moving_the_lock_file_while_pending_aborts_the_wait)
     ec::lock_file moved(std::move(lock));
     BOOST_TEST((result.get(100ms) == asio::error::operation_aborted));
     holder.close();
-    loop.join();
+    BOOST_TEST(loop.join());
     BOOST_TEST(!moved.owns_lock());
 }
 
