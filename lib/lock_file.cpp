@@ -160,6 +160,23 @@ void release(held_file& held) noexcept
     held.deferred.clear();
 }
 
+/// One attempt, with the content written if it took the lock: the step every wait repeats,
+/// synchronous (below) or asynchronous (lock_attempts).
+std::shared_ptr<held_file> take_and_write(acquisition& attempt, const fs::path& path, const lock_options& options,
+                                          const std::string& content)
+{
+    std::shared_ptr<held_file> held = attempt.try_once();
+    if (held && options.write_content) {
+        try {
+            detail::write_content(held->file.get(), content, path);
+        } catch (...) {
+            release(*held);
+            throw;
+        }
+    }
+    return held;
+}
+
 /// Takes the lock and writes the holder's content, retrying until `deadline`. Returns nothing,
 /// with the latest holder in `holder`, if the lock was still held elsewhere at the deadline.
 ///
@@ -181,17 +198,8 @@ std::shared_ptr<held_file> acquire_until(const fs::path& path, const lock_option
     detail::file_identity watched{};
     auto back_off = milliseconds(1);
     for (;;) {
-        if (std::shared_ptr<held_file> held = attempt.try_once()) {
-            if (options.write_content) {
-                try {
-                    detail::write_content(held->file.get(), content, path);
-                } catch (...) {
-                    release(*held);
-                    throw;
-                }
-            }
+        if (std::shared_ptr<held_file> held = take_and_write(attempt, path, options, content))
             return held;
-        }
         holder = attempt.holder();
         const auto now = steady_clock::now();
         if (!(now < deadline))
@@ -349,16 +357,7 @@ lock_attempts::~lock_attempts() = default;
 
 std::shared_ptr<held_file> lock_attempts::try_once()
 {
-    std::shared_ptr<held_file> held = state_->attempt.try_once();
-    if (held && state_->options.write_content) {
-        try {
-            write_content(held->file.get(), state_->content, state_->path);
-        } catch (...) {
-            exclusive_control::release(*held);
-            throw;
-        }
-    }
-    return held;
+    return take_and_write(state_->attempt, state_->path, state_->options, state_->content);
 }
 
 bool lock_attempts::blocked_by_this_process() const noexcept

@@ -81,12 +81,17 @@ public:
     // A wait watches a file: make sure its closes are read.
     void watching()
     {
-        const std::lock_guard<std::mutex> guard(mutex_);
-        if (waiting_ || shut_down_ || !descriptor_)
-            return;
-        waiting_ = true;
-        descriptor_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                                [this](const boost::system::error_code&) { ready(); });
+        {
+            const std::lock_guard<std::mutex> guard(mutex_);
+            if (waiting_ || shut_down_ || !descriptor_)
+                return;
+            waiting_ = true;
+            descriptor_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                                    [this](const boost::system::error_code&) { ready(); });
+        }
+        // The descriptor is edge-triggered, and an edge with no wait outstanding is lost: read
+        // what came before the wait began, or those waits would learn of it only at their poll.
+        events_.dispatch();
     }
 
     // A wait is over: stop reading if it was the last that watched a file.
@@ -149,8 +154,9 @@ boost::asio::io_context* io_context_of(const Executor& io)
 
 // How often a wait for a holder elsewhere tries again although nothing woke it: a release that
 // closes nothing (an fcntl user's F_UNLCK, a holder whose children share its descriptor)
-// raises no inotify event. Each such attempt costs a few system calls.
-constexpr std::chrono::milliseconds watched_poll{16};
+// raises no inotify event. Each wake-up costs 50-100 us of CPU here (doc/performance.adoc), so
+// this is what keeps a waiter near 1 ms of CPU per second; such a release is seen within it.
+constexpr std::chrono::milliseconds watched_poll{100};
 // Where nothing can wake the wait (no inotify: Windows, other systems), it polls with back-off.
 constexpr std::chrono::milliseconds first_poll{1};
 constexpr std::chrono::milliseconds longest_poll{50};
@@ -393,7 +399,7 @@ using enable_for_context = std::enable_if_t<std::is_convertible<T&, boost::asio:
 /// operation's state is allocated with its associated allocator. A pending operation keeps
 /// `run()` from returning, as any Asio operation does. A holder in this process wakes the wait
 /// when it releases; a holder in another process when it closes the file (Linux, through one
-/// inotify instance per io_context), and a release that closes nothing is seen within 16 ms;
+/// inotify instance per io_context), and a release that closes nothing is seen within 100 ms;
 /// elsewhere the wait polls with back-off up to 50 ms. Emits no log record.
 template <class Executor, class CompletionToken, detail::enable_for_executor<Executor> = 0>
 auto async_lock(const Executor& executor, lock_file& lock, CompletionToken&& token)

@@ -405,6 +405,8 @@ void pending_lock::log_timeout() const noexcept
 void pending_lock::finish() noexcept
 {
     state& wait = *state_;
+    if (wait.process != this_process())
+        return; // a forked child's copy: its mutex may have been held at the fork, and is not ours
     {
         // First, so that no wake-up starts after this; one under way finds `wake` gone.
         const std::lock_guard<std::mutex> guard(wait.mutex);
@@ -422,6 +424,8 @@ void pending_lock::clean_up() noexcept
 {
     finish();
     state& wait = *state_;
+    if (wait.process != this_process())
+        return; // the fork handler closed the child's copies already
     if (wait.events) {
         wait.events->get().unwatch(wait);
         wait.events = nullptr; // it may go with its io_context after this
@@ -432,6 +436,8 @@ void pending_lock::clean_up() noexcept
 void pending_lock::abandon() noexcept
 {
     state& wait = *state_;
+    if (wait.process != this_process())
+        return; // as in finish(); try_once() reports a forked copy abandoned anyway
     const std::lock_guard<std::mutex> guard(wait.mutex);
     wait.lock = nullptr;
     if (wait.wake)
