@@ -1,3 +1,4 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // async_scale: 256 pending async_lock on 64 files held by another process, one io_context
 // thread. While nothing is released: the CPU the waiting process uses and the inotify instances
 // it has open. Then the holder releases every file: how long until all 256 operations complete,

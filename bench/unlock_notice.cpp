@@ -1,3 +1,4 @@
+// Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // unlock_notice: how soon a waiter notices a release that closes nothing (an fcntl user's
 // F_UNLCK with the file kept open, which raises no inotify event), and what its CPU costs while
 // it waits: the synchronous waiter (try_lock_for) and the asynchronous one (async_lock_for).
