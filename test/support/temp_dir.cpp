@@ -9,6 +9,18 @@
 
 namespace test_support {
 
+namespace {
+
+/// The path in UTF-8 as a std::string, in C++17 and in C++20 (where u8string() is a
+/// std::u8string): the C++20 coroutine suite compiles this support code too.
+std::string utf8(const std::filesystem::path& path)
+{
+    const auto text = path.u8string();
+    return std::string(text.begin(), text.end());
+}
+
+} // namespace
+
 temp_dir::temp_dir()
 {
     // As mkdtemp(3), which Windows lacks: create_directory() says whether we made the directory,
@@ -24,7 +36,7 @@ temp_dir::temp_dir()
             return;
         }
     }
-    throw std::runtime_error("cannot create a fresh directory in " + parent.u8string());
+    throw std::runtime_error("cannot create a fresh directory in " + utf8(parent));
 }
 
 temp_dir::~temp_dir()
@@ -46,7 +58,7 @@ void write_file(const std::filesystem::path& path, const std::string& content)
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << content;
     if (!out)
-        throw std::runtime_error("cannot write " + path.u8string());
+        throw std::runtime_error("cannot write " + utf8(path));
 }
 
 } // namespace test_support
