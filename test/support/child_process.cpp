@@ -298,6 +298,24 @@ std::string this_process_id()
     return std::to_string(boost::this_process::get_id());
 }
 
+bool every_peer_can_lock(const std::filesystem::path& path)
+{
+#if defined(_WIN32)
+    return first_byte_peer_can_lock(path);
+#else
+    return flock_peer_can_lock(path) && fcntl_peer_can_lock(path);
+#endif
+}
+
+bool no_peer_can_lock(const std::filesystem::path& path)
+{
+#if defined(_WIN32)
+    return !first_byte_peer_can_lock(path);
+#else
+    return !flock_peer_can_lock(path) && !fcntl_peer_can_lock(path);
+#endif
+}
+
 #if defined(_WIN32)
 
 bool first_byte_peer_can_lock(const std::filesystem::path& path)

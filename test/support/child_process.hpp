@@ -80,6 +80,12 @@ int run_helper(const std::vector<std::string>& args);
 /// This process's id, as `{pid}` renders it.
 std::string this_process_id();
 
+/// Whether a peer in another process could take the lock now, whichever kind it is: a flock
+/// and an fcntl peer on POSIX, one that locks byte 0 as zc.lockfile does on Windows.
+bool every_peer_can_lock(const std::filesystem::path& path);
+/// Whether no peer in another process could take the lock now, of any kind.
+bool no_peer_can_lock(const std::filesystem::path& path);
+
 #if defined(_WIN32)
 
 /// Whether a peer in another process that locks byte 0 with `LockFileEx`, as zc.lockfile does on
