@@ -40,19 +40,18 @@ std::vector<std::string> in_container(const std::string& host, const std::string
     return command;
 }
 
-/// What a second container sees of the lock: its own attempt's holder, inspect()'s answer and
-/// the command's, each a line.
-std::vector<std::string> seen_from_another_container(const std::filesystem::path& path)
+/// Checks what a second container sees of the lock, held by pid 1 of ctr-a: its own attempt's
+/// holder, inspect()'s answer and the command's.
+void check_seen_from_another_container(const std::filesystem::path& path)
 {
     child_process seer(unshare_program,
                        in_container("ctr-b", "\"$2\" try-inspect \"$1\" '{pid};{hostname}'; \"$3\" status \"$1\"",
                                     {path.string(), test_support::lock_holder().string(),
                                      test_support::helper_program("exclusive-control").string()}));
-    std::vector<std::string> lines;
-    for (int i = 0; i < 3; ++i)
-        lines.push_back(seer.read_line());
+    BOOST_TEST(seer.read_line() == "busy 1;ctr-a");
+    BOOST_TEST(seer.read_line() == "inspect locked 1;ctr-a");
+    BOOST_TEST(seer.read_line() == "locked by 1;ctr-a");
     BOOST_TEST(seer.wait() == 0); // the status command's: locked
-    return lines;
 }
 
 } // namespace
@@ -65,10 +64,7 @@ BOOST_AUTO_TEST_CASE(a_lock_file_holder_in_another_container_is_named_by_its_pid
     child_process holder(unshare_program, in_container("ctr-a", "exec \"$2\" hold \"$1\" '{pid};{hostname}'",
                                                {path.string(), test_support::lock_holder().string()}));
     BOOST_TEST_REQUIRE(holder.read_line() == "locked");
-    const std::vector<std::string> seen = seen_from_another_container(path);
-    BOOST_TEST(seen[0] == "busy 1;ctr-a");
-    BOOST_TEST(seen[1] == "inspect locked 1;ctr-a");
-    BOOST_TEST(seen[2] == "locked by 1;ctr-a");
+    check_seen_from_another_container(path);
     holder.close_stdin();
     BOOST_TEST(holder.wait() == 0);
 }
@@ -87,10 +83,7 @@ BOOST_AUTO_TEST_CASE(a_flock_holder_in_another_container_is_seen_as_locked,
                                       "exec flock \"$1\" sh -c 'echo locked; exec cat'",
                                       {path.string()}));
     BOOST_TEST_REQUIRE(holder.read_line() == "locked");
-    const std::vector<std::string> seen = seen_from_another_container(path);
-    BOOST_TEST(seen[0] == "busy 1;ctr-a");
-    BOOST_TEST(seen[1] == "inspect locked 1;ctr-a");
-    BOOST_TEST(seen[2] == "locked by 1;ctr-a");
+    check_seen_from_another_container(path);
     holder.close_stdin();
     BOOST_TEST(holder.wait() == 0);
 }
