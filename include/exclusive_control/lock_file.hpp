@@ -21,7 +21,7 @@ class pending_lock;
 // The asynchronous wait (async_lock.hpp) pending on a `lock_file`, if any. Moving it away or
 // destroying it abandons the wait, which then completes with `operation_aborted` and never
 // touches the `lock_file` again.
-class EXCLUSIVE_CONTROL_DECL pending_link {
+class pending_link {
 public:
     pending_link() noexcept = default;
     pending_link(pending_link&& other) noexcept { other.abandon(); }
@@ -33,7 +33,7 @@ public:
     }
     ~pending_link() { abandon(); }
 
-    void abandon() noexcept;
+    EXCLUSIVE_CONTROL_DECL void abandon() noexcept;
     std::shared_ptr<pending_lock> wait;
 };
 } // namespace detail

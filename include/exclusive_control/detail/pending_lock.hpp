@@ -23,19 +23,19 @@ namespace detail {
 /// replaced by a descriptor that never becomes readable, so the child neither keeps the
 /// parent's instance nor steals its events, and the loop's registration stays valid for
 /// `io_context::notify_fork`.
-class EXCLUSIVE_CONTROL_DECL release_events {
+class release_events {
 public:
-    release_events();
-    ~release_events();
+    EXCLUSIVE_CONTROL_DECL release_events();
+    EXCLUSIVE_CONTROL_DECL ~release_events();
     release_events(const release_events&) = delete;
     release_events& operator=(const release_events&) = delete;
 
-    int descriptor() const noexcept;
+    EXCLUSIVE_CONTROL_DECL int descriptor() const noexcept;
     /// Reads every queued event (the descriptor is edge-triggered in an event loop) and wakes
     /// the waits whose file someone closed. Never blocks.
-    void dispatch() noexcept;
+    EXCLUSIVE_CONTROL_DECL void dispatch() noexcept;
     /// Whether no wait watches a file, so that the loop need not wait on `descriptor()`.
-    bool idle() const noexcept;
+    EXCLUSIVE_CONTROL_DECL bool idle() const noexcept;
 
     struct state;
     state& get() noexcept { return *state_; }
@@ -45,7 +45,7 @@ private:
 };
 
 /// One asynchronous wait for a `lock_file`. Thread-safe.
-class EXCLUSIVE_CONTROL_DECL pending_lock {
+class pending_lock {
 public:
     /// Called, from any thread and possibly with the library's locks held, when an attempt may
     /// now succeed or the wait was abandoned: it must only schedule the next attempt.
@@ -63,24 +63,24 @@ public:
     /// Begins a wait for `lock` and attaches it, replacing a finished one. Returns nothing, with
     /// `error` set, if `lock` owns the lock (`resource_deadlock_would_occur`), has a wait pending
     /// (`operation_in_progress`), or the content cannot be rendered.
-    static std::shared_ptr<pending_lock> start(lock_file& lock, release_events* events, wake_function wake,
+    EXCLUSIVE_CONTROL_DECL static std::shared_ptr<pending_lock> start(lock_file& lock, release_events* events, wake_function wake,
                                                void* waiter, std::error_code& error) noexcept;
 
     /// One attempt, never waiting.
-    outcome try_once(std::error_code& error) noexcept;
+    EXCLUSIVE_CONTROL_DECL outcome try_once(std::error_code& error) noexcept;
     /// The Boost.Log record of a wait that ran out of time.
-    void log_timeout() const noexcept;
+    EXCLUSIVE_CONTROL_DECL void log_timeout() const noexcept;
     /// Ends the wait: no more wake-ups once this returns. Cheap.
-    void finish() noexcept;
+    EXCLUSIVE_CONTROL_DECL void finish() noexcept;
     /// After `finish`: gives back the watch and the descriptor kept open, which may take a
     /// fraction of a millisecond (inotify_rm_watch), so it comes after the handler is on its
     /// way. Must run before the `release_events` given to `start` is destroyed.
-    void clean_up() noexcept;
+    EXCLUSIVE_CONTROL_DECL void clean_up() noexcept;
     /// For the lock_file: ends the wait with `abandoned` at its next attempt, never touching
     /// the lock_file again.
-    void abandon() noexcept;
+    EXCLUSIVE_CONTROL_DECL void abandon() noexcept;
 
-    ~pending_lock();
+    EXCLUSIVE_CONTROL_DECL ~pending_lock();
 
     struct state;
     explicit pending_lock(std::unique_ptr<state> state) noexcept;
