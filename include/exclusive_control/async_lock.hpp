@@ -152,15 +152,6 @@ boost::asio::io_context* io_context_of(const Executor& io)
 
 #endif
 
-// How often a wait for a holder elsewhere tries again although nothing woke it: a release that
-// closes nothing (an fcntl user's F_UNLCK, a holder whose children share its descriptor)
-// raises no inotify event. Each wake-up costs 50-100 us of CPU here (doc/performance.adoc), so
-// this is what keeps a waiter near 1 ms of CPU per second; such a release is seen within it.
-constexpr std::chrono::milliseconds watched_poll{100};
-// Where nothing can wake the wait (no inotify: Windows, other systems), it polls with back-off.
-constexpr std::chrono::milliseconds first_poll{1};
-constexpr std::chrono::milliseconds longest_poll{50};
-
 // One asynchronous wait: the handler, the timer that bounds it, and the attempts, which run one
 // at a time on the I/O executor whatever woke them (a release, the timer, a cancellation, the
 // lock_file going away). While the wait is pending, its timer always has a wait outstanding,
@@ -290,19 +281,11 @@ private:
             complete(boost::system::errc::make_error_code(boost::system::errc::timed_out));
             return true;
         }
-        clock::time_point next = deadline_;
-        if (outcome == pending_lock::outcome::held_watched) {
 #if defined(__linux__)
-            if (service_)
-                service_->watching();
+        if (outcome == pending_lock::outcome::held_watched && service_)
+            service_->watching();
 #endif
-            next = std::min(deadline_, now + watched_poll);
-        } else if (outcome == pending_lock::outcome::held_elsewhere) {
-            next = std::min<clock::time_point>(deadline_, now + poll_);
-            poll_ = std::min<clock::duration>(poll_ * 2, longest_poll);
-        }
-        // held_here: the process table wakes us when the holder releases; only the deadline.
-        timer_.expires_at(next);
+        timer_.expires_at(schedule_.next(outcome, now, deadline_));
         timer_.async_wait([self = this->shared_from_this()](const boost::system::error_code& error) {
             if (error != boost::asio::error::operation_aborted)
                 wake_up(self.get());
@@ -347,7 +330,7 @@ private:
 #if defined(__linux__)
     async_release_service* service_ = nullptr;
 #endif
-    clock::duration poll_ = first_poll;
+    retry_schedule schedule_;
 
     std::mutex mutex_; // guards the flags below
     bool posted_ = false;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace exclusive_control {
 
@@ -156,6 +157,7 @@ private:
 
     bool try_lock_until_steady(std::chrono::steady_clock::time_point deadline);
     void lock_or_throw_timeout(std::chrono::steady_clock::time_point deadline);
+    bool acquire_until(std::chrono::steady_clock::time_point deadline, std::string& holder);
 
     std::filesystem::path path_;
     lock_options options_;

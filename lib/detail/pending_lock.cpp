@@ -1,13 +1,15 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 //
-// The waiting engine behind async_lock.hpp: attempts through lock_attempts (the protocol stays
-// in lock_file.cpp), and a wake-up for each kind of release, none of them a periodic one when
-// the holder is in this process:
+// The waiting engine of every wait, synchronous (lock_file's lock, try_lock_for, the timed
+// constructor: wait_here below) and asynchronous (async_lock.hpp): attempts through
+// lock_attempts (the protocol stays in lock_file.cpp), and a wake-up for each kind of release,
+// none of them a periodic one when the holder is in this process:
 // - a holder in this process: the process table tells the wait when it releases;
-// - a holder elsewhere: its close, seen through inotify (release_events, one instance per event
-//   loop), plus the caller's poll for releases that close nothing;
-// - no inotify (Windows, or none left): the caller's back-off poll.
-// Tests: test_async_lock.cpp.
+// - a holder elsewhere: its close, seen through inotify (release_events: one instance per event
+//   loop, or one per synchronous wait), plus retry_schedule's poll for releases that close
+//   nothing;
+// - no inotify (Windows, or none left): retry_schedule's back-off poll.
+// Tests: test_waiting.cpp, test_async_lock.cpp.
 #include <exclusive_control/detail/pending_lock.hpp>
 #include <exclusive_control/lock_file.hpp>
 
@@ -17,15 +19,20 @@
 #include "fork_handler.hpp"
 #endif
 
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <system_error>
+#include <thread>
 
 #if defined(__linux__)
+#include "inotify_instances.hpp"
+
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -95,10 +102,15 @@ struct pending_lock::state final : release_listener {
 // one watch descriptor per inode and instance.
 struct release_events::state {
     state() { instance = registry().create_and_add(this); }
+    explicit state(for_one_wait_t) : for_one_wait(true) { registry().add(this, take_inotify_instance()); }
     ~state()
     {
         registry().remove(this);
-        if (instance >= 0)
+        if (instance < 0 || forked)
+            return;
+        if (for_one_wait)
+            give_back_inotify_instance(instance); // its watches go with it
+        else
             ::close(instance);
     }
 
@@ -136,8 +148,14 @@ struct release_events::state {
     void unwatch(pending_lock::state& waiter) noexcept
     {
         const std::lock_guard<std::mutex> guard(mutex);
-        if (waiter.watch >= 0)
-            forget(waiter);
+        if (waiter.watch < 0)
+            return;
+        if (for_one_wait) { // the instance goes with its watch: no inotify_rm_watch to pay for
+            waiters.erase(waiter.watch);
+            waiter.watch = -1;
+            return;
+        }
+        forget(waiter);
     }
 
     void dispatch() noexcept
@@ -206,7 +224,7 @@ struct release_events::state {
     {
         forked = true;
         waiters.clear();
-        if (instance < 0)
+        if (instance < 0 || for_one_wait) // take_inotify_instance's list closes those
             return;
         const int quiet = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (quiet >= 0 && ::dup3(quiet, instance, O_CLOEXEC) >= 0) {
@@ -229,6 +247,13 @@ struct release_events::state {
             const std::lock_guard<std::mutex> guard(mutex_);
             all_.insert(events);
             return ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        }
+        /// For an instance listed for fork() elsewhere.
+        void add(state* events, int instance)
+        {
+            const std::lock_guard<std::mutex> guard(mutex_);
+            events->instance = instance;
+            all_.insert(events);
         }
         void remove(state* events) noexcept
         {
@@ -271,6 +296,7 @@ struct release_events::state {
 
     std::mutex mutex;
     int instance = -1;
+    const bool for_one_wait = false;
     bool forked = false;
     std::map<int, std::set<pending_lock::state*>> waiters;
 };
@@ -278,6 +304,8 @@ struct release_events::state {
 #else
 
 struct release_events::state {
+    state() = default;
+    explicit state(for_one_wait_t) {}
     enum class watching { no, already, since_now };
     watching watch(pending_lock::state&, native_file, const file_identity&) noexcept { return watching::no; }
     void unwatch(pending_lock::state&) noexcept {}
@@ -290,6 +318,7 @@ struct release_events::state {
 
 
 release_events::release_events() : state_(std::make_unique<state>()) {}
+release_events::release_events(for_one_wait_t tag) : state_(std::make_unique<state>(tag)) {}
 release_events::~release_events() = default;
 
 int release_events::descriptor() const noexcept
@@ -334,10 +363,7 @@ std::shared_ptr<pending_lock> pending_lock::start(lock_file& lock, release_event
         }
     }
     try {
-        lock.close(); // a copy inherited through fork() holds nothing of ours
-        auto started = std::make_shared<pending_lock>(std::make_unique<state>(lock, events, wake, waiter));
-        lock.pending_.wait = started;
-        return started;
+        return begin(lock, events, wake, waiter);
     } catch (const std::system_error& failure) {
         error = failure.code();
     } catch (const std::bad_alloc&) {
@@ -348,9 +374,30 @@ std::shared_ptr<pending_lock> pending_lock::start(lock_file& lock, release_event
     return nullptr;
 }
 
+std::shared_ptr<pending_lock> pending_lock::begin(lock_file& lock, release_events* events, wake_function wake,
+                                                  void* waiter)
+{
+    lock.close(); // a copy inherited through fork() holds nothing of ours
+    auto started = std::make_shared<pending_lock>(std::make_unique<state>(lock, events, wake, waiter));
+    lock.pending_.wait = started;
+    return started;
+}
+
 pending_lock::outcome pending_lock::try_once(std::error_code& error) noexcept
 {
     error.clear();
+    try {
+        return attempt();
+    } catch (const std::system_error& failure) { // filesystem_error among them
+        error = failure.code();
+    } catch (const std::bad_alloc&) {
+        error = std::make_error_code(std::errc::not_enough_memory);
+    }
+    return outcome::failed;
+}
+
+pending_lock::outcome pending_lock::attempt()
+{
     state& wait = *state_;
     if (wait.process != this_process())
         return outcome::abandoned; // a child's copy of its parent's wait
@@ -359,42 +406,138 @@ pending_lock::outcome pending_lock::try_once(std::error_code& error) noexcept
         if (!wait.lock)
             return outcome::abandoned;
     }
-    try {
-        // A release between an attempt and the start of its wake-up would be missed, so each
-        // wake-up is set up first and the attempt repeated once it is in place.
-        for (;;) {
-            if (std::shared_ptr<held_file> held = wait.attempts->try_once()) {
-                std::unique_lock<std::mutex> guard(wait.mutex);
-                if (!wait.lock) {
-                    guard.unlock();
-                    lock_attempts::release(*held); // taken as the lock_file went away
-                    return outcome::abandoned;
-                }
-                wait.lock->held_ = std::move(held);
-                return outcome::acquired;
+    // A release between an attempt and the start of its wake-up would be missed, so each
+    // wake-up is set up first and the attempt repeated once it is in place.
+    for (;;) {
+        if (std::shared_ptr<held_file> held = wait.attempts->try_once()) {
+            std::unique_lock<std::mutex> guard(wait.mutex);
+            if (!wait.lock) {
+                guard.unlock();
+                lock_attempts::release(*held); // taken as the lock_file went away
+                return outcome::abandoned;
             }
-            if (wait.attempts->blocked_by_this_process()) {
-                process_table& table = process_table::instance();
-                const auto guard = table.guard();
-                table.stop_listening(wait);
-                if (table.listen_for_release(wait.attempts->identity(), wait))
-                    return outcome::held_here;
-                continue; // released since the attempt
-            }
-            if (!wait.events)
-                return outcome::held_elsewhere;
-            switch (wait.events->get().watch(wait, wait.attempts->descriptor(), wait.attempts->identity())) {
-            case release_events::state::watching::no: return outcome::held_elsewhere;
-            case release_events::state::watching::already: return outcome::held_watched;
-            case release_events::state::watching::since_now: continue;
-            }
+            wait.lock->held_ = std::move(held);
+            return outcome::acquired;
         }
-    } catch (const std::system_error& failure) { // filesystem_error among them
-        error = failure.code();
-    } catch (const std::bad_alloc&) {
-        error = std::make_error_code(std::errc::not_enough_memory);
+        if (wait.attempts->blocked_by_this_process()) {
+            process_table& table = process_table::instance();
+            const auto guard = table.guard();
+            table.stop_listening(wait);
+            if (table.listen_for_release(wait.attempts->identity(), wait))
+                return outcome::held_here;
+            continue; // released since the attempt
+        }
+        if (!wait.events)
+            return outcome::held_elsewhere;
+        switch (wait.events->get().watch(wait, wait.attempts->descriptor(), wait.attempts->identity())) {
+        case release_events::state::watching::no: return outcome::held_elsewhere;
+        case release_events::state::watching::already: return outcome::held_watched;
+        case release_events::state::watching::since_now: continue;
+        }
     }
-    return outcome::failed;
+}
+
+namespace {
+
+/// A thread blocked in a synchronous wait, woken as an event loop would be.
+struct blocked_thread {
+    static void wake(void* waiter) noexcept
+    {
+        auto& self = *static_cast<blocked_thread*>(waiter);
+        {
+            const std::lock_guard<std::mutex> guard(self.mutex);
+            self.woken = true;
+        }
+        self.wakes.notify_one();
+    }
+
+    /// Sleeps until woken (by the process table or inotify), or `until`.
+    void sleep_until(const release_events* events, std::chrono::steady_clock::time_point until)
+    {
+        if (events && events->descriptor() >= 0 && !events->idle()) {
+            poll_until(*events, until);
+            return;
+        }
+        std::unique_lock<std::mutex> guard(mutex);
+        if (until == std::chrono::steady_clock::time_point::max())
+            wakes.wait(guard, [this] { return woken; });
+        else
+            wakes.wait_until(guard, until, [this] { return woken; });
+    }
+
+    /// Before an attempt: only a release after it counts.
+    void forget_wakes() noexcept
+    {
+        const std::lock_guard<std::mutex> guard(mutex);
+        woken = false;
+    }
+
+#if defined(__linux__)
+    void poll_until(const release_events& events, std::chrono::steady_clock::time_point until) noexcept
+    {
+        const auto left = until - std::chrono::steady_clock::now();
+        if (left <= std::chrono::steady_clock::duration::zero())
+            return;
+        const long long nanoseconds =
+            std::min<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left).count(), 60'000'000'000LL);
+        const timespec timeout{static_cast<time_t>(nanoseconds / 1'000'000'000),
+                               static_cast<long>(nanoseconds % 1'000'000'000)};
+        pollfd ready{events.descriptor(), POLLIN, 0};
+        ::ppoll(&ready, 1, &timeout, nullptr);
+    }
+#else
+    void poll_until(const release_events&, std::chrono::steady_clock::time_point) noexcept {}
+#endif
+
+    std::mutex mutex;
+    std::condition_variable wakes;
+    bool woken = false;
+};
+
+} // namespace
+
+bool pending_lock::wait_here(lock_file& lock, std::chrono::steady_clock::time_point deadline, std::string& holder)
+{
+    blocked_thread thread;
+    // Created at the first holder seen in another process: a wait that a holder here ends, or
+    // none at all, needs no inotify instance.
+    std::optional<release_events> events;
+    const std::shared_ptr<pending_lock> wait = begin(lock, nullptr, &blocked_thread::wake, &thread);
+    state& waiting = *wait->state_;
+    // Gives back the instance's watch before the instance itself goes.
+    const auto done = [&]() noexcept {
+        wait->clean_up();
+        lock.pending_.wait.reset();
+    };
+    retry_schedule schedule;
+    try {
+        for (;;) {
+            thread.forget_wakes();
+            const outcome latest = wait->attempt();
+            if (latest == outcome::acquired) {
+                done();
+                return true;
+            }
+            holder = waiting.attempts->holder();
+            const auto now = std::chrono::steady_clock::now();
+            if (latest == outcome::abandoned || !(now < deadline)) {
+                done();
+                return false;
+            }
+            if (latest == outcome::held_elsewhere && !events) {
+                events.emplace(release_events::for_one_wait_t{});
+                const std::lock_guard<std::mutex> guard(waiting.mutex);
+                waiting.events = &*events;
+                continue;
+            }
+            thread.sleep_until(waiting.events, schedule.next(latest, now, deadline));
+            if (events)
+                events->dispatch();
+        }
+    } catch (...) {
+        done();
+        throw;
+    }
 }
 
 void pending_lock::log_timeout() const noexcept

@@ -5,7 +5,6 @@
 #include "fork_handler.hpp"
 #endif
 
-#include <new>
 
 namespace exclusive_control {
 namespace detail {
@@ -34,10 +33,6 @@ process_table& process_table::instance()
 // fork handler closed the child's copies of every descriptor. Tests: test_fork.cpp.
 void process_table::forget_parents_locks_and_unlock() noexcept
 {
-    // The parent's waiters are counted inside the condition variable and never leave in the
-    // child, so notifying it would block for ever. Start from a fresh one; the old one is
-    // overwritten, not destroyed, as destroying it would wait for them too.
-    new (&released_) std::condition_variable;
     // The entries are the parent's locks; the child's lock_file objects still point at them and
     // learn from `orphaned` that there is nothing to release. Their descriptors are closed
     // already (the child's copies would have kept the parent's flock alive after the parent
@@ -84,7 +79,6 @@ void process_table::erase(const held_file& held)
     if (found != held_.end() && found->second.get() == &held) {
         held_.erase(found);
         entries_.fetch_sub(1, std::memory_order_release);
-        released_.notify_all();
         close_unparked();
         const auto [first, last] = listeners_.equal_range(held.identity);
         for (auto listener = first; listener != last; ++listener)
@@ -136,17 +130,6 @@ void process_table::stop_listening(release_listener& listener) noexcept
 {
     for (auto entry = listeners_.begin(); entry != listeners_.end();)
         entry = entry->second == &listener ? listeners_.erase(entry) : std::next(entry);
-}
-
-bool process_table::wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,
-                                     std::chrono::steady_clock::time_point deadline)
-{
-    const auto released = [&] { return live_entry(identity) == nullptr; };
-    if (deadline == std::chrono::steady_clock::time_point::max()) {
-        released_.wait(guard, released);
-        return true;
-    }
-    return released_.wait_until(guard, deadline, released);
 }
 
 } // namespace detail

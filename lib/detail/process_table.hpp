@@ -6,8 +6,6 @@
 #include "os_lock.hpp"
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,9 +36,8 @@ public:
     std::vector<unique_file> deferred;
 };
 
-/// Told when this process releases a file it waits for: an asynchronous wait, which has no
-/// thread to block on the table's condition variable. Called with the table's guard held, so it
-/// must only note the release and return.
+/// Told when this process releases a file it waits for (pending_lock.cpp). Called with the
+/// table's guard held, so it must only note the release and return.
 class release_listener {
 public:
     virtual void released() noexcept = 0;
@@ -84,11 +81,6 @@ public:
     /// us about), it is parked until the kernel says the lock is gone (hazard 11).
     void close_or_defer(const file_identity& identity, unique_file file);
 
-    /// Waits, without touching the file, until this process no longer holds `identity` or
-    /// `deadline` passes. `guard` must hold the table's mutex. Returns whether it was released.
-    bool wait_for_release(std::unique_lock<std::mutex>& guard, const file_identity& identity,
-                          std::chrono::steady_clock::time_point deadline);
-
     /// Tells `listener` once, when this process next releases `identity`; false, registering
     /// nothing, if it does not hold it now.
     bool listen_for_release(const file_identity& identity, release_listener& listener);
@@ -109,7 +101,6 @@ private:
     };
 
     std::mutex mutex_;
-    std::condition_variable released_;
     std::map<file_identity, std::shared_ptr<held_file>> held_;
     std::vector<parked_file> parked_;
     std::atomic<std::size_t> entries_{0};

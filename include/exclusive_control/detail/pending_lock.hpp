@@ -7,7 +7,10 @@
 
 #include <exclusive_control/config.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
+#include <string>
 #include <system_error>
 
 namespace exclusive_control {
@@ -26,6 +29,11 @@ namespace detail {
 class release_events {
 public:
     EXCLUSIVE_CONTROL_DECL release_events();
+    /// For the one synchronous wait of a thread: the instance comes fresh and is closed by a
+    /// background thread once the wait is over, so the waiter that got the lock does not pay for
+    /// removing its watch (a fraction of a millisecond) before it returns.
+    struct for_one_wait_t {};
+    explicit release_events(for_one_wait_t);
     EXCLUSIVE_CONTROL_DECL ~release_events();
     release_events(const release_events&) = delete;
     release_events& operator=(const release_events&) = delete;
@@ -86,7 +94,50 @@ public:
     explicit pending_lock(std::unique_ptr<state> state) noexcept;
 
 private:
+    friend class exclusive_control::lock_file;
+
+    /// The synchronous waits of `lock_file` on the same engine, in the calling thread: returns
+    /// whether `lock` took the lock before `deadline`, else sets `holder` to what the latest
+    /// holder wrote. Throws what the synchronous calls document.
+    static bool wait_here(lock_file& lock, std::chrono::steady_clock::time_point deadline, std::string& holder);
+    static std::shared_ptr<pending_lock> begin(lock_file& lock, release_events* events, wake_function wake,
+                                               void* waiter);
+    outcome attempt();
+
     std::unique_ptr<state> state_;
+};
+
+/// When a wait tries again if nothing wakes it sooner, the same for synchronous and
+/// asynchronous waits.
+class retry_schedule {
+public:
+    using clock = std::chrono::steady_clock;
+
+    /// After an attempt that ended with `outcome` (one of the held_* ones).
+    clock::time_point next(pending_lock::outcome outcome, clock::time_point now, clock::time_point deadline) noexcept
+    {
+        switch (outcome) {
+        case pending_lock::outcome::held_watched: return std::min(deadline, now + watched_poll);
+        case pending_lock::outcome::held_elsewhere: {
+            const clock::duration wait = back_off_;
+            back_off_ = std::min<clock::duration>(back_off_ * 2, longest_poll);
+            return now < deadline - wait ? now + wait : deadline;
+        }
+        default: return deadline; // held_here: the process table wakes the wait on release
+        }
+    }
+
+    // A release that closes nothing (an fcntl user's F_UNLCK, a holder whose children share
+    // its descriptor) raises no inotify event. Each wake-up costs 50-100 us of CPU here
+    // (doc/performance.adoc), so this is what keeps a waiter near 1 ms of CPU per second; such
+    // a release is seen within it.
+    static constexpr std::chrono::milliseconds watched_poll{100};
+    // Where nothing can wake the wait (no inotify: Windows, other systems): back-off.
+    static constexpr std::chrono::milliseconds first_poll{1};
+    static constexpr std::chrono::milliseconds longest_poll{50};
+
+private:
+    clock::duration back_off_ = first_poll;
 };
 
 } // namespace detail

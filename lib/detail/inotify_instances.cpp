@@ -1,51 +1,28 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // Hazard numbers refer to doc/design.adoc.
-#include "release_watch.hpp"
-
-#include <algorithm>
-#include <thread>
+#include "inotify_instances.hpp"
 
 #if defined(__linux__)
-#include <dlfcn.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sys/inotify.h>
-#include <unistd.h>
 
 #include "fork_handler.hpp"
 
+#include <dlfcn.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <mutex>
 #include <new>
+#include <thread>
 #include <vector>
-#endif
 
 namespace exclusive_control {
 namespace detail {
 
-#if defined(__linux__)
-
 namespace {
 
-void drain(int instance) noexcept
-{
-    // Events on files carry no name, so a short read means the queue is empty: one read
-    // usually does, and a waiter that was just woken tries the lock one system call sooner.
-    alignas(inotify_event) char events[4096];
-    while (::read(instance, events, sizeof events) == static_cast<ssize_t>(sizeof events)) {
-    }
-}
-
-/// The inotify instances of the waits in progress, and the closing of finished ones.
-///
-/// Each wait takes a fresh instance (10-30 us) and, when done, hands it to a background thread
-/// to close: closing an instance waits for a kernel grace period (0.2-16 ms measured here), which
-/// a waiter that just got its lock should not pay, and reusing one would cost the same order in
-/// inotify_rm_watch. Instances are limited per user (fs.inotify.max_user_instances, often 128),
-/// so a process keeps none once its waits are over; the closing thread exits when it has had
-/// nothing to close for a while, so an idle process has no thread of ours either.
-///
 /// Every instance is listed here from its creation to its close, so that a child created by
 /// fork() closes its copies (hazard 10): a copy would keep the instance alive, counted against
 /// the user's limit, and would receive the parent's events. The fork handler holds `closing_`
@@ -185,61 +162,17 @@ private:
 
 } // namespace
 
-release_watch::~release_watch()
+int take_inotify_instance() noexcept
 {
-    if (instance_ >= 0)
-        inotify_instances::instance().give_back(instance_);
+    return inotify_instances::instance().take();
 }
 
-bool release_watch::watch(native_file fd) noexcept
+void give_back_inotify_instance(int instance) noexcept
 {
-    if (instance_ < 0)
-        instance_ = inotify_instances::instance().take();
-    if (instance_ < 0)
-        return false;
-    // /proc/self/fd/N names the inode the waiter opened, even if the path was replaced since.
-    // The waiter keeps its own descriptor open while it waits, so only others' closes count.
-    char name[32];
-    std::snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
-    const int added = ::inotify_add_watch(instance_, name,
-                                          IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_ATTRIB |
-                                              IN_DELETE_SELF | IN_MOVE_SELF);
-    if (added < 0)
-        return false;
-    if (watch_descriptor_ >= 0 && watch_descriptor_ != added)
-        ::inotify_rm_watch(instance_, watch_descriptor_);
-    watch_descriptor_ = added;
-    return true;
+    inotify_instances::instance().give_back(instance);
 }
-
-void release_watch::wait_until(std::chrono::steady_clock::time_point until) noexcept
-{
-    const auto left = until - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero())
-        return;
-    const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    const long long capped = std::min<long long>(nanoseconds, 60'000'000'000LL);
-    const timespec timeout{static_cast<time_t>(capped / 1'000'000'000), static_cast<long>(capped % 1'000'000'000)};
-    pollfd ready{instance_, POLLIN, 0};
-    if (::ppoll(&ready, 1, &timeout, nullptr) > 0)
-        drain(instance_);
-}
-
-#else
-
-release_watch::~release_watch() = default;
-
-bool release_watch::watch(native_file) noexcept
-{
-    return false;
-}
-
-void release_watch::wait_until(std::chrono::steady_clock::time_point until) noexcept
-{
-    std::this_thread::sleep_until(until);
-}
-
-#endif
 
 } // namespace detail
 } // namespace exclusive_control
+
+#endif
