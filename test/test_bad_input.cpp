@@ -11,6 +11,7 @@
 #include "child_process.hpp"
 #include "log_capture.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 #include <boost/core/demangle.hpp>
 
@@ -50,15 +51,11 @@ using namespace std::chrono_literals;
 using exclusive_control::lock_file;
 using exclusive_control::lock_options;
 using std::chrono::steady_clock;
+using test_support::contains;
 
 // A single try takes microseconds. This only absorbs a loaded CI machine; the bugs it is
 // there to catch (waiting out a huge or wrapped-around timeout) take far longer.
 constexpr auto prompt = 2s;
-
-bool contains(const std::string& text, const std::string& part)
-{
-    return text.find(part) != std::string::npos;
-}
 
 std::string error_text(int error)
 {
@@ -446,22 +443,6 @@ boost::test_tools::assertion_result read_only_mounts_possible(utf::test_unit_id)
     return result;
 }
 
-/// Makes `path` the working directory while it lives.
-class scoped_chdir {
-public:
-    explicit scoped_chdir(const fs::path& path) : previous_(fs::current_path()) { fs::current_path(path); }
-    ~scoped_chdir()
-    {
-        std::error_code ignored;
-        fs::current_path(previous_, ignored);
-    }
-    scoped_chdir(const scoped_chdir&) = delete;
-    scoped_chdir& operator=(const scoped_chdir&) = delete;
-
-private:
-    fs::path previous_;
-};
-
 /// Releases `holder` from another thread after `delay` unless destroyed first. It bounds a wait
 /// that a bug would make endless: the waiter then gets the lock and the test fails, not hangs.
 class release_after {
@@ -502,7 +483,7 @@ BOOST_AUTO_TEST_CASE(empty_path_is_refused_with_a_filesystem_error)
     // An empty path resolves against nothing, but a careless implementation might fall back to
     // the working directory: make that a directory we watch.
     test_support::temp_dir dir;
-    const scoped_chdir inside(dir.path());
+    const test_support::scoped_chdir inside(dir.path());
     expect_refused(fs::path(), lock_options{}, {EINVAL}, "empty", dir.path());
 
     // The defer_lock constructor checks the path too; it is what the others delegate to.
@@ -571,8 +552,7 @@ BOOST_AUTO_TEST_CASE(symlink_is_followed_to_its_target_when_asked)
         // The target is what is locked: under its own name, in this process and in others.
         lock_file by_target(dir / "target", std::defer_lock);
         BOOST_TEST(!by_target.try_lock());
-        BOOST_TEST(!test_support::fcntl_peer_can_lock(dir / "target"));
-        BOOST_TEST(!test_support::flock_peer_can_lock(dir / "target"));
+        BOOST_TEST(test_support::no_peer_can_lock(dir / "target"));
     }
     // Read only after release: reading a held file in-process would drop its fcntl lock.
     BOOST_TEST(test_support::read_file(dir / "target") == " " + std::to_string(::getpid()) + "\n");
@@ -948,8 +928,7 @@ BOOST_AUTO_TEST_CASE(zero_and_negative_timeouts_make_the_constructor_fail_at_onc
     CHECK_UNCHANGED(before, snapshot(dir.path(), false));
     // The failed attempts opened the file; closing their descriptors must not have dropped the
     // holder's fcntl lock (hazard 2).
-    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
-    BOOST_TEST(!test_support::flock_peer_can_lock(path));
+    BOOST_TEST(test_support::no_peer_can_lock(path));
     holder.close();
     BOOST_TEST(test_support::read_file(path) == " " + pid + "\n");
 }
@@ -985,8 +964,7 @@ BOOST_AUTO_TEST_CASE(zero_and_negative_try_lock_for_is_a_single_try_returning_fa
     }
     BOOST_TEST(holder.owns_lock(), "the watchdog had to release the holder: some attempt waited");
     CHECK_UNCHANGED(before, snapshot(dir.path(), false));
-    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
-    BOOST_TEST(!test_support::flock_peer_can_lock(path));
+    BOOST_TEST(test_support::no_peer_can_lock(path));
     holder.close();
     BOOST_TEST(test_support::read_file(path) == " " + pid + "\n");
 }
