@@ -9,7 +9,9 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
+#include "forked_child.hpp"
 #include "temp_dir.hpp"
+#include "this_process.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -212,25 +214,6 @@ BOOST_AUTO_TEST_CASE(fork_while_another_thread_locks_leaves_the_child_usable)
 
 namespace {
 
-/// What the library left open in this process: descriptors of `path`'s inode and inotify instances.
-std::pair<int, int> library_descriptors_of(const std::filesystem::path& path)
-{
-    struct stat target;
-    if (::stat(path.c_str(), &target) != 0)
-        return {-1, -1};
-    int of_the_file = 0, inotify = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        std::error_code ignored;
-        if (std::filesystem::read_symlink(entry.path(), ignored) == "anon_inode:inotify")
-            ++inotify;
-        struct stat status;
-        if (::stat(entry.path().c_str(), &status) == 0 && status.st_dev == target.st_dev &&
-            status.st_ino == target.st_ino)
-            ++of_the_file;
-    }
-    return {of_the_file, inotify};
-}
-
 /// One byte from `fd` within `timeout`, or 0.
 char read_byte(int fd, std::chrono::milliseconds timeout)
 {
@@ -268,8 +251,10 @@ BOOST_AUTO_TEST_CASE(a_lock_taken_after_a_fork_during_the_wait_dies_with_the_mas
         });
         std::this_thread::sleep_for(200ms); // the waiter is now between attempts
         if (::fork() == 0) { // the worker
-            const auto [descriptors, instances] = library_descriptors_of(path);
-            char report = descriptors != 0 ? 'd' : instances != 0 ? 'i' : 0;
+            // What the library left open in this process: descriptors of the file, inotify instances.
+            char report = test_support::descriptors_of_file(path) != 0 ? 'd'
+                          : test_support::inotify_instances() != 0    ? 'i'
+                                                                      : 0;
             const pid_t parent = ::getppid();
             const auto give_up = std::chrono::steady_clock::now() + 2 * test_support::patience;
             while (::getppid() == parent && std::chrono::steady_clock::now() < give_up)

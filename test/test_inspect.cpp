@@ -9,6 +9,7 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
+#include "forked_child.hpp"
 #include "own_locks.hpp"
 #include "temp_dir.hpp"
 
