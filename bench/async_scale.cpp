@@ -36,16 +36,6 @@ std::int64_t process_cpu_ns()
     return ns(usage.ru_utime) + ns(usage.ru_stime);
 }
 
-int inotify_instances()
-{
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        std::error_code ignored;
-        if (std::filesystem::read_symlink(entry.path(), ignored) == "anon_inode:inotify")
-            ++count;
-    }
-    return count;
-}
 
 } // namespace
 
@@ -106,7 +96,7 @@ int main()
         settle.async_wait([&](boost::system::error_code) {
             idle_cpu_percent = 100.0 * static_cast<double>(process_cpu_ns() - cpu_started) /
                                static_cast<double>(bench::monotonic_ns() - quiet_started);
-            instances = inotify_instances();
+            instances = test_support::inotify_instances();
             released_at = bench::monotonic_ns();
             to_holder.put('R');
         });

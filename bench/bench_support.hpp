@@ -5,6 +5,8 @@
 #ifndef EXCLUSIVE_CONTROL_BENCH_SUPPORT_HPP
 #define EXCLUSIVE_CONTROL_BENCH_SUPPORT_HPP
 
+#include "../test/support/this_process.hpp"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,13 +24,7 @@
 
 namespace bench {
 
-/// CLOCK_MONOTONIC in nanoseconds: comparable across processes on one machine.
-inline std::int64_t monotonic_ns()
-{
-    timespec now;
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
+using test_support::monotonic_ns; // the tests' clock, comparable across processes
 
 /// CPU time this thread has used, in nanoseconds.
 inline std::int64_t thread_cpu_ns()

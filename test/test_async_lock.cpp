@@ -10,6 +10,10 @@
 #include "child_process.hpp"
 #include "log_capture.hpp"
 #include "temp_dir.hpp"
+#if !defined(_WIN32)
+#include "forked_child.hpp"
+#include "this_process.hpp"
+#endif
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_allocator.hpp>
@@ -21,11 +25,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
-
-#if !defined(_WIN32)
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 #include <atomic>
 #include <future>
@@ -102,39 +101,6 @@ std::unique_ptr<child_process> holder_process(const std::vector<std::string>& ar
     BOOST_TEST_REQUIRE(holder->read_line() == "locked");
     return holder;
 }
-
-#if !defined(_WIN32)
-
-int descriptors_of_kind(const std::string& link)
-{
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        std::error_code ignored;
-        if (std::filesystem::read_symlink(entry.path(), ignored) == link)
-            ++count;
-    }
-    return count;
-}
-
-int inotify_instances() { return descriptors_of_kind("anon_inode:inotify"); }
-
-/// How many of this process's descriptors name the file at `path`.
-int descriptors_naming(const std::filesystem::path& path)
-{
-    struct stat target;
-    if (::stat(path.c_str(), &target) != 0)
-        return -1;
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        struct stat status;
-        if (::stat(entry.path().c_str(), &status) == 0 && status.st_dev == target.st_dev &&
-            status.st_ino == target.st_ino)
-            ++count;
-    }
-    return count;
-}
-
-#endif
 
 } // namespace
 
@@ -617,7 +583,7 @@ BOOST_AUTO_TEST_CASE(many_waits_share_one_inotify_instance_and_each_release_lets
     std::vector<std::unique_ptr<child_process>> holders;
     for (int file = 0; file < files; ++file)
         holders.push_back(holder_process({"hold", (dir / std::to_string(file)).string()}));
-    const int before = inotify_instances();
+    const int before = test_support::inotify_instances();
     asio::io_context io;
     std::vector<std::unique_ptr<ec::lock_file>> locks;
     std::atomic<int> completed{0};
@@ -645,7 +611,7 @@ BOOST_AUTO_TEST_CASE(many_waits_share_one_inotify_instance_and_each_release_lets
     running_loop loop(io);
     std::this_thread::sleep_for(200ms);
     BOOST_TEST(completed.load() == 0);
-    BOOST_TEST(inotify_instances() - before <= 1);
+    BOOST_TEST(test_support::inotify_instances() - before <= 1);
     for (auto& holder : holders)
         holder->close_stdin();
     const auto deadline = clock_type::now() + test_support::patience;
@@ -671,8 +637,8 @@ BOOST_AUTO_TEST_CASE(fork_child_inherits_no_inotify_instance_and_the_parents_wai
     ec::async_lock(io, lock, result.handler());
     running_loop loop(io);
     BOOST_TEST(!result.ready_within(200ms));
-    BOOST_TEST_REQUIRE(inotify_instances() >= 1);
-    BOOST_TEST_REQUIRE(descriptors_naming(path) == 1);
+    BOOST_TEST_REQUIRE(test_support::inotify_instances() >= 1);
+    BOOST_TEST_REQUIRE(test_support::descriptors_of_file(path) == 1);
     // Forked from a handler, so that no other thread uses the io_context meanwhile, as
     // notify_fork requires.
     std::promise<int> child;
@@ -680,9 +646,9 @@ BOOST_AUTO_TEST_CASE(fork_child_inherits_no_inotify_instance_and_the_parents_wai
         io.notify_fork(asio::execution_context::fork_prepare);
         child.set_value(test_support::run_in_fork([&] {
             io.notify_fork(asio::execution_context::fork_child);
-            if (inotify_instances() != 0)
+            if (test_support::inotify_instances() != 0)
                 return 1;
-            return descriptors_naming(path) == 0 ? 0 : 2; // nor the descriptor the wait keeps open
+            return test_support::descriptors_of_file(path) == 0 ? 0 : 2; // nor the descriptor the wait keeps open
         }));
         io.notify_fork(asio::execution_context::fork_parent);
     });

@@ -22,6 +22,7 @@
 #include "child_process.hpp"
 #include "stress_run.hpp"
 #include "temp_dir.hpp"
+#include "this_process.hpp"
 
 #include <boost/process/search_path.hpp>
 

@@ -9,6 +9,7 @@
 
 #include "child_process.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 #include <boost/asio/ip/host_name.hpp>
 
@@ -23,6 +24,7 @@ namespace ec = exclusive_control;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using test_support::child_process;
+using test_support::contains;
 using test_support::temp_dir;
 
 namespace {
@@ -93,11 +95,6 @@ private:
     pid_t pid_;
 };
 
-bool contains(const std::string& text, const std::string& part)
-{
-    return text.find(part) != std::string::npos;
-}
-
 std::size_t lines_in(const std::string& text)
 {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -113,8 +110,7 @@ BOOST_AUTO_TEST_CASE(run_holds_the_lock_while_its_command_runs)
     const ec::lock_status status = ec::inspect(path);
     BOOST_TEST(status.locked);
     BOOST_TEST(status.holder == std::to_string(holder.pid()) + ";" + boost::asio::ip::host_name());
-    BOOST_TEST(!test_support::flock_peer_can_lock(path));
-    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
+    BOOST_TEST(test_support::no_peer_can_lock(path));
     BOOST_TEST(holder.finish() == 0);
     BOOST_TEST(!ec::inspect(path).locked);
     BOOST_TEST(fs::exists(path));

@@ -5,6 +5,7 @@
 #include "detail/content_template.hpp"
 
 #include "child_process.hpp"
+#include "text.hpp"
 
 #include <boost/asio/ip/host_name.hpp>
 
@@ -12,6 +13,7 @@
 #include <string>
 
 using exclusive_control::detail::content_template;
+using test_support::contains;
 
 namespace {
 
@@ -23,11 +25,6 @@ std::string error_of(const std::string& text)
         return error.what();
     }
     return "<accepted>";
-}
-
-bool contains(const std::string& text, const std::string& part)
-{
-    return text.find(part) != std::string::npos;
 }
 
 } // namespace

@@ -9,7 +9,9 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
+#include "forked_child.hpp"
 #include "temp_dir.hpp"
+#include "this_process.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -26,16 +28,6 @@ using namespace std::chrono_literals;
 using test_support::run_in_fork;
 using test_support::temp_dir;
 
-namespace {
-
-void require_both_families_busy(const std::filesystem::path& path)
-{
-    BOOST_TEST(!test_support::flock_peer_can_lock(path));
-    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_CASE(child_closing_its_copy_leaves_the_parents_lock_held)
 {
     temp_dir dir;
@@ -46,7 +38,7 @@ BOOST_AUTO_TEST_CASE(child_closing_its_copy_leaves_the_parents_lock_held)
                    return 0;
                }) == 0);
     BOOST_TEST(lock.owns_lock());
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
 }
 
 BOOST_AUTO_TEST_CASE(child_destroying_its_copy_leaves_the_parents_lock_held)
@@ -58,7 +50,7 @@ BOOST_AUTO_TEST_CASE(child_destroying_its_copy_leaves_the_parents_lock_held)
                    ec::lock_file taken_over(std::move(lock));
                    return 0; // destroyed here, before the child exits
                }) == 0);
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
 }
 
 BOOST_AUTO_TEST_CASE(child_does_not_own_its_parents_lock)
@@ -81,7 +73,7 @@ BOOST_AUTO_TEST_CASE(child_cannot_take_its_parents_lock_and_does_not_hang)
                        return error.holder() == std::to_string(::getppid()) ? 0 : 2;
                    }
                }) == 0);
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
 }
 
 BOOST_AUTO_TEST_CASE(child_waiting_for_its_parents_lock_gets_it_once_the_parent_releases)
@@ -222,25 +214,6 @@ BOOST_AUTO_TEST_CASE(fork_while_another_thread_locks_leaves_the_child_usable)
 
 namespace {
 
-/// What the library left open in this process: descriptors of `path`'s inode and inotify instances.
-std::pair<int, int> library_descriptors_of(const std::filesystem::path& path)
-{
-    struct stat target;
-    if (::stat(path.c_str(), &target) != 0)
-        return {-1, -1};
-    int of_the_file = 0, inotify = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        std::error_code ignored;
-        if (std::filesystem::read_symlink(entry.path(), ignored) == "anon_inode:inotify")
-            ++inotify;
-        struct stat status;
-        if (::stat(entry.path().c_str(), &status) == 0 && status.st_dev == target.st_dev &&
-            status.st_ino == target.st_ino)
-            ++of_the_file;
-    }
-    return {of_the_file, inotify};
-}
-
 /// One byte from `fd` within `timeout`, or 0.
 char read_byte(int fd, std::chrono::milliseconds timeout)
 {
@@ -278,8 +251,10 @@ BOOST_AUTO_TEST_CASE(a_lock_taken_after_a_fork_during_the_wait_dies_with_the_mas
         });
         std::this_thread::sleep_for(200ms); // the waiter is now between attempts
         if (::fork() == 0) { // the worker
-            const auto [descriptors, instances] = library_descriptors_of(path);
-            char report = descriptors != 0 ? 'd' : instances != 0 ? 'i' : 0;
+            // What the library left open in this process: descriptors of the file, inotify instances.
+            char report = test_support::descriptors_of_file(path) != 0 ? 'd'
+                          : test_support::inotify_instances() != 0    ? 'i'
+                                                                      : 0;
             const pid_t parent = ::getppid();
             const auto give_up = std::chrono::steady_clock::now() + 2 * test_support::patience;
             while (::getppid() == parent && std::chrono::steady_clock::now() < give_up)

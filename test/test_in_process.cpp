@@ -27,28 +27,12 @@ namespace ec = exclusive_control;
 namespace fs = std::filesystem;
 using test_support::temp_dir;
 
-namespace {
-
-void require_both_families_busy(const fs::path& path)
-{
-    BOOST_TEST(!test_support::flock_peer_can_lock(path));
-    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
-}
-
-struct cwd_guard {
-    explicit cwd_guard(const fs::path& to) : previous(fs::current_path()) { fs::current_path(to); }
-    ~cwd_guard() { fs::current_path(previous); }
-    fs::path previous;
-};
-
-} // namespace
-
 BOOST_AUTO_TEST_CASE(other_names_of_the_same_file_conflict)
 {
     temp_dir dir;
     fs::create_directory(dir / "a");
     fs::create_directory_symlink(dir.path(), dir / "linked_dir");
-    cwd_guard in_dir(dir.path());
+    const test_support::scoped_chdir in_dir(dir.path());
     ec::lock_file lock("x");
     for (const fs::path& alias : {fs::path("./x"), fs::path("a/../x"), fs::absolute("x"),
                                  dir / "linked_dir" / "x"}) {
@@ -56,7 +40,7 @@ BOOST_AUTO_TEST_CASE(other_names_of_the_same_file_conflict)
         ec::lock_file deferred(alias, std::defer_lock);
         BOOST_TEST(!deferred.try_lock());
     }
-    require_both_families_busy(dir / "x");
+    BOOST_TEST(test_support::no_peer_can_lock(dir / "x"));
 }
 
 BOOST_AUTO_TEST_CASE(hard_link_to_a_held_file_conflicts)
@@ -65,7 +49,7 @@ BOOST_AUTO_TEST_CASE(hard_link_to_a_held_file_conflicts)
     ec::lock_file lock(dir / "x");
     fs::create_hard_link(dir / "x", dir / "y");
     BOOST_CHECK_THROW(ec::lock_file{dir / "y"}, ec::lock_error);
-    require_both_families_busy(dir / "x");
+    BOOST_TEST(test_support::no_peer_can_lock(dir / "x"));
 }
 
 BOOST_AUTO_TEST_CASE(symlink_followed_on_request_names_the_target)
@@ -76,7 +60,7 @@ BOOST_AUTO_TEST_CASE(symlink_followed_on_request_names_the_target)
     ec::lock_options follow;
     follow.follow_symlinks = true;
     BOOST_CHECK_THROW(ec::lock_file(dir / "link", follow), ec::lock_error);
-    require_both_families_busy(dir / "target");
+    BOOST_TEST(test_support::no_peer_can_lock(dir / "target"));
 }
 
 // Hazard 2: a failing attempt must not open-and-close a descriptor of a held file, which would
@@ -93,7 +77,7 @@ BOOST_AUTO_TEST_CASE(failed_attempts_in_the_holding_process_keep_the_lock)
     ec::lock_file other(path, std::defer_lock);
     BOOST_TEST(!other.try_lock());
     BOOST_TEST(!other.try_lock_for(20ms));
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
     BOOST_TEST(test_support::run_helper({"try", path.string()}) == 3);
 }
 
@@ -132,7 +116,7 @@ BOOST_AUTO_TEST_CASE(threads_racing_for_one_file_have_exactly_one_winner)
         BOOST_TEST_REQUIRE(winners == 1);
         BOOST_TEST_REQUIRE(losers == threads - 1);
         if (round % 10 == 0)
-            require_both_families_busy(path); // the winner really holds it
+            BOOST_TEST(test_support::no_peer_can_lock(path)); // the winner really holds it
     }
 }
 

@@ -9,6 +9,7 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
+#include "forked_child.hpp"
 #include "own_locks.hpp"
 #include "temp_dir.hpp"
 
@@ -28,12 +29,6 @@ using test_support::write_file;
 namespace {
 
 const std::string own_pid = std::to_string(::getpid());
-
-void require_both_families_busy(const fs::path& path)
-{
-    BOOST_TEST(!test_support::flock_peer_can_lock(path));
-    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
-}
 
 /// Whether this process holds an fcntl lock on `path`: the half of our lock that closing a
 /// stray descriptor would drop.
@@ -68,7 +63,7 @@ BOOST_AUTO_TEST_CASE(a_file_held_by_this_process_is_locked_and_stays_locked)
         BOOST_TEST(status.locked);
         BOOST_TEST(status.holder == own_pid + ";me");
     }
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
     BOOST_TEST(lock.owns_lock());
 }
 
@@ -79,7 +74,7 @@ BOOST_AUTO_TEST_CASE(a_symbolic_link_is_followed)
     fs::create_symlink(dir / "lock", dir / "link");
     BOOST_TEST(ec::inspect(dir / "link").locked);
     BOOST_TEST(ec::inspect(dir / "link").holder == own_pid);
-    require_both_families_busy(dir / "lock");
+    BOOST_TEST(test_support::no_peer_can_lock(dir / "lock"));
 }
 
 BOOST_AUTO_TEST_CASE(a_released_file_is_unlocked_and_names_its_last_holder)
@@ -175,7 +170,7 @@ BOOST_AUTO_TEST_CASE(a_forked_child_sees_its_parents_lock_and_leaves_it_alone)
         return status.locked && status.holder == own_pid ? 0 : 1;
     });
     BOOST_TEST(child_status == 0);
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
 }
 
 /// Runs inspect() on `path` in a loop on another thread while it lives.

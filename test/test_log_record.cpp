@@ -38,16 +38,12 @@ BOOST_AUTO_TEST_CASE(failed_lock_emits_one_error_record_on_the_channel)
 BOOST_AUTO_TEST_CASE(record_names_the_path_as_the_caller_gave_it)
 {
     temp_dir dir;
-    const auto previous = std::filesystem::current_path();
-    std::filesystem::current_path(dir.path());
-    {
-        ec::lock_file lock("lock");
-        log_capture capture;
-        BOOST_CHECK_THROW(ec::lock_file("./lock"), ec::lock_error);
-        BOOST_TEST_REQUIRE(capture.records().size() == 1u);
-        BOOST_TEST(capture.records()[0].message == "Error locking file ./lock; pid=" + own_pid);
-    }
-    std::filesystem::current_path(previous);
+    const test_support::scoped_chdir inside(dir.path());
+    ec::lock_file lock("lock");
+    log_capture capture;
+    BOOST_CHECK_THROW(ec::lock_file("./lock"), ec::lock_error);
+    BOOST_TEST_REQUIRE(capture.records().size() == 1u);
+    BOOST_TEST(capture.records()[0].message == "Error locking file ./lock; pid=" + own_pid);
 }
 
 BOOST_AUTO_TEST_CASE(custom_template_caller_gets_the_content_form)

@@ -58,12 +58,6 @@ private:
     int (*inspect_)(const char*) = nullptr;
 };
 
-void require_both_families_busy(const std::filesystem::path& path)
-{
-    BOOST_TEST(!test_support::flock_peer_can_lock(path));
-    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_CASE(a_second_copys_failed_attempt_leaves_the_first_copys_lock_whole)
@@ -74,7 +68,7 @@ BOOST_AUTO_TEST_CASE(a_second_copys_failed_attempt_leaves_the_first_copys_lock_w
     second_copy plugin;
     BOOST_TEST(plugin.try_lock(path) == 0);
     BOOST_TEST(plugin.try_lock(path, 100ms) == 0); // a wait that times out, too
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
     BOOST_TEST(ec::inspect(path).holder == test_support::this_process_id());
 }
 
@@ -88,7 +82,7 @@ BOOST_AUTO_TEST_CASE(the_first_copys_failed_attempt_leaves_a_second_copys_lock_w
     BOOST_TEST(!contender.try_lock());
     BOOST_TEST(!contender.try_lock_for(100ms));
     BOOST_CHECK_THROW(ec::lock_file{path}, ec::lock_error);
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
 }
 
 BOOST_AUTO_TEST_CASE(inspecting_from_either_copy_sees_the_other_copys_lock_and_keeps_it)
@@ -99,12 +93,12 @@ BOOST_AUTO_TEST_CASE(inspecting_from_either_copy_sees_the_other_copys_lock_and_k
         ec::lock_file lock(path);
         second_copy plugin;
         BOOST_TEST(plugin.inspect(path) == 1);
-        require_both_families_busy(path);
+        BOOST_TEST(test_support::no_peer_can_lock(path));
     }
     second_copy plugin;
     BOOST_TEST_REQUIRE(plugin.try_lock(path) == 1);
     BOOST_TEST(ec::inspect(path).locked);
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
 }
 
 BOOST_AUTO_TEST_CASE(a_second_copy_waiting_gets_the_lock_when_the_first_copy_releases)
@@ -118,7 +112,7 @@ BOOST_AUTO_TEST_CASE(a_second_copy_waiting_gets_the_lock_when_the_first_copy_rel
     lock.reset();
     BOOST_TEST_REQUIRE((waiter.wait_for(test_support::patience) == std::future_status::ready));
     BOOST_TEST(waiter.get() == 1);
-    require_both_families_busy(path);
+    BOOST_TEST(test_support::no_peer_can_lock(path));
     plugin.release();
     BOOST_TEST(test_support::fcntl_peer_can_lock(path));
 }

@@ -8,6 +8,7 @@
 
 #include "child_process.hpp"
 #include "temp_dir.hpp"
+#include "this_process.hpp"
 
 #include <atomic>
 #include <memory>
@@ -95,8 +96,7 @@ BOOST_AUTO_TEST_CASE(lock_file_deleted_while_waiting_is_locked_afresh_by_its_new
     remover.join();
     BOOST_TEST(acquired); // on the new file at that name, which nobody holds
     // Another process locking the name now must be refused: we hold what the name names.
-    BOOST_TEST(!test_support::flock_peer_can_lock(path));
-    BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
+    BOOST_TEST(test_support::no_peer_can_lock(path));
 }
 
 BOOST_AUTO_TEST_CASE(each_release_lets_exactly_one_waiting_process_in)
@@ -132,17 +132,6 @@ BOOST_AUTO_TEST_CASE(each_release_lets_exactly_one_waiting_process_in)
 }
 
 namespace {
-
-int inotify_instances_of_this_process()
-{
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        std::error_code ignored;
-        if (std::filesystem::read_symlink(entry.path(), ignored) == "anon_inode:inotify")
-            ++count;
-    }
-    return count;
-}
 
 int threads_of_this_process()
 {
@@ -181,7 +170,7 @@ BOOST_AUTO_TEST_CASE(finished_waits_leave_no_inotify_instance_and_no_thread_behi
         threads.emplace_back([&] { ec::lock_file(dir / "lock", std::defer_lock).try_lock_for(50ms); });
     for (auto& thread : threads)
         thread.join();
-    BOOST_TEST(becomes_true_within(3s, [] { return inotify_instances_of_this_process() == 0; }));
+    BOOST_TEST(becomes_true_within(3s, [] { return test_support::inotify_instances() == 0; }));
     BOOST_TEST(becomes_true_within(5s, [&] { return threads_of_this_process() == threads_before; }));
     holder.close_stdin();
     BOOST_TEST(holder.wait() == 0);

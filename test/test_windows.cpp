@@ -14,6 +14,7 @@
 #include "child_process.hpp"
 #include "log_capture.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 #include <boost/asio/ip/host_name.hpp>
 
@@ -32,6 +33,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 using test_support::child_process;
+using test_support::contains;
 using test_support::log_capture;
 using test_support::read_file;
 using test_support::temp_dir;
@@ -109,11 +111,6 @@ fs::filesystem_error filesystem_error_of(Body body)
     }
     BOOST_ERROR("expected filesystem_error, nothing thrown");
     return fs::filesystem_error("nothing thrown", std::error_code());
-}
-
-bool contains(const std::string& text, const std::string& part)
-{
-    return text.find(part) != std::string::npos;
 }
 
 } // namespace

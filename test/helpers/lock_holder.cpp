@@ -31,9 +31,10 @@
 // shellapi.h needs windows.h before it
 #include <shellapi.h>
 #else
+#include "../support/this_process.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -152,32 +153,10 @@ int fcntl_unlock_later(const char* path, int milliseconds)
     return 0;
 }
 
-int count_descriptors_of(const char* path)
+bool is_proc_locks_or_mountinfo(const std::string& target)
 {
-    struct stat target;
-    if (::stat(path, &target) != 0)
-        return -1;
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        struct stat status;
-        if (::stat(entry.path().c_str(), &status) == 0 && status.st_dev == target.st_dev &&
-            status.st_ino == target.st_ino)
-            ++count;
-    }
-    return count;
-}
-
-int count_descriptors_of_proc_files()
-{
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        std::error_code ignored;
-        const std::string target = std::filesystem::read_symlink(entry.path(), ignored).string();
-        if (target == "/proc/locks" || (target.rfind("/proc/", 0) == 0 && target.size() > 10 &&
-                                        target.compare(target.size() - 10, 10, "/mountinfo") == 0))
-            ++count;
-    }
-    return count;
+    return target == "/proc/locks" || (target.rfind("/proc/", 0) == 0 && target.size() > 10 &&
+                                       target.compare(target.size() - 10, 10, "/mountinfo") == 0);
 }
 
 #endif
@@ -257,11 +236,11 @@ int main(int argc, char** argv)
         if (mode == "fcntl-unlock" && args.size() > 3)
             return fcntl_unlock_later(path.c_str(), std::stoi(args[3]));
         if (mode == "list-fds") {
-            std::cout << count_descriptors_of(path.c_str()) << std::endl;
+            std::cout << test_support::descriptors_of_file(path) << std::endl;
             return 0;
         }
         if (mode == "list-proc-fds") {
-            std::cout << count_descriptors_of_proc_files() << std::endl;
+            std::cout << test_support::descriptors_whose_target(is_proc_locks_or_mountinfo) << std::endl;
             return 0;
         }
 #endif

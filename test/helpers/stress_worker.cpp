@@ -32,13 +32,14 @@
 // Hazard numbers refer to doc/design.adoc.
 #include <exclusive_control/exclusive_control.hpp>
 
+#include "../support/forked_child.hpp"
+#include "../support/this_process.hpp"
+
 #include <boost/log/core.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -63,9 +64,7 @@ namespace {
 namespace ec = exclusive_control;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-/// The bound on every wait but the wait for the lock.
-constexpr auto patience = 10s;
+using test_support::patience; // the bound on every wait but the wait for the lock
 
 /// How long one acquisition may wait before it counts as a violation.
 std::chrono::seconds lock_wait_bound()
@@ -76,13 +75,6 @@ std::chrono::seconds lock_wait_bound()
 
 /// What the participant is doing, published through phase.TOKEN (values shared with test_chaos).
 enum phase : int { outside = 0, acquiring = 1, holding = 2, forked_child = 3 };
-
-std::int64_t monotonic_ns()
-{
-    timespec now;
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    return std::int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
 
 [[noreturn]] void fail_io(const std::string& what, const fs::path& path)
 {
@@ -169,7 +161,7 @@ public:
 
     void journal(char event, const std::string& detail = "-")
     {
-        write_all(journal_fd_, std::string(1, event) + ' ' + std::to_string(monotonic_ns()) + ' ' + detail + '\n',
+        write_all(journal_fd_, std::string(1, event) + ' ' + std::to_string(test_support::monotonic_ns()) + ' ' + detail + '\n',
                   dir_ / ("journal." + token_));
     }
 
@@ -399,22 +391,6 @@ private:
 
 enum class entry_point { constructor, timed_constructor, try_lock_for, unique_lock, count };
 
-/// Waits for a forked child, bounded; its exit status, or -1 if a signal ended it.
-int wait_for_child(pid_t child)
-{
-    const auto deadline = std::chrono::steady_clock::now() + patience;
-    int status = 0;
-    while (::waitpid(child, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(child, SIGKILL);
-            ::waitpid(child, &status, 0);
-            throw std::runtime_error("forked child did not exit in time");
-        }
-        std::this_thread::sleep_for(100us);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /// Whether another process could take the lock now with flock or with fcntl: a forked child
 /// asks through a descriptor of its own. (Here, a descriptor opened and closed would drop our
 /// fcntl lock; in a child it is another process's.)
@@ -437,7 +413,7 @@ std::string lock_families_free_to_others(const participant& self)
             free_families |= fcntl_family;
         ::_exit(free_families);
     }
-    switch (wait_for_child(child)) {
+    switch (test_support::wait_for_pid(child)) {
     case 0: return "";
     case flock_family: return "flock";
     case fcntl_family: return "fcntl";
@@ -470,7 +446,7 @@ void fork_a_child(participant& self, ec::lock_file& lock, std::mt19937& random)
     ++self.forks;
     self.journal('F');
     const std::string what_child_did = kind == 0 ? "exited" : kind == 1 ? "exec'd" : "destroyed its copy";
-    const int status = wait_for_child(child);
+    const int status = test_support::wait_for_pid(child);
     if (status != 0)
         self.violation("a forked child that " + what_child_did + " ended with status " + std::to_string(status));
     if (!lock.owns_lock())

@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #endif
 
@@ -344,42 +343,6 @@ bool fcntl_peer_can_lock(const std::filesystem::path& path)
     if (status != 0 && status != 3)
         throw std::runtime_error("fcntl-try failed with status " + std::to_string(status));
     return status == 0;
-}
-
-int wait_for_pid(pid_t pid, std::chrono::milliseconds timeout)
-{
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        int status = 0;
-        const pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        if (done < 0)
-            throw std::runtime_error("waitpid failed");
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            throw std::runtime_error("forked child did not exit in time");
-        }
-        std::this_thread::sleep_for(1ms);
-    }
-}
-
-int run_in_fork(const std::function<int()>& body, std::chrono::milliseconds timeout)
-{
-    const pid_t pid = ::fork();
-    if (pid < 0)
-        throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        int status = 99;
-        try {
-            status = body();
-        } catch (...) {
-            status = 98;
-        }
-        ::_exit(status);
-    }
-    return wait_for_pid(pid, timeout);
 }
 
 #endif

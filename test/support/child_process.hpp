@@ -5,25 +5,17 @@
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_CHILD_PROCESS_HPP
 #define EXCLUSIVE_CONTROL_TEST_SUPPORT_CHILD_PROCESS_HPP
 
-#if !defined(_WIN32)
-#include <sys/types.h>
-#endif
+#include "patience.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace test_support {
-
-using namespace std::chrono_literals;
-
-/// The bound on any single wait in the tests.
-constexpr std::chrono::milliseconds patience = 10s;
 
 /// A program started with its standard input and output connected to us. Its arguments are
 /// UTF-8, on Windows too.
@@ -98,13 +90,6 @@ bool first_byte_peer_can_lock(const std::filesystem::path& path);
 bool flock_peer_can_lock(const std::filesystem::path& path);
 /// Whether an fcntl-family peer in another process could take the lock now.
 bool fcntl_peer_can_lock(const std::filesystem::path& path);
-
-/// Runs `body` in a forked child and returns its exit status; kills it and throws if it takes
-/// longer than `timeout`. The child must report through its exit status, not Boost.Test.
-int run_in_fork(const std::function<int()>& body, std::chrono::milliseconds timeout = patience);
-
-/// Waits for a forked child, bounded; returns its exit status (128 + signal if killed).
-int wait_for_pid(pid_t pid, std::chrono::milliseconds timeout = patience);
 
 #endif
 

@@ -3,8 +3,6 @@
 
 #include "temp_dir.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -23,13 +21,6 @@ long size_setting(const char* name, long fallback)
     if (*end != '\0' || value <= 0)
         throw std::invalid_argument(std::string(name) + " must be a positive number, not \"" + text + "\"");
     return value;
-}
-
-std::int64_t monotonic_ns()
-{
-    timespec now;
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    return std::int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
 journals read_journals(const std::filesystem::path& dir)

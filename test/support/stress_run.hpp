@@ -17,9 +17,6 @@ namespace test_support {
 /// Throws if it is set to anything else, so that a typo does not silently run the default.
 long size_setting(const char* name, long fallback);
 
-/// CLOCK_MONOTONIC in nanoseconds, the clock of the participants' journals.
-std::int64_t monotonic_ns();
-
 /// The events of every journal.TOKEN in `dir`.
 struct journals {
     std::vector<std::int64_t> acquired; // "A" lines, sorted

@@ -45,6 +45,18 @@ temp_dir::~temp_dir()
     std::filesystem::remove_all(path_, ignored);
 }
 
+scoped_chdir::scoped_chdir(const std::filesystem::path& path) : previous_(std::filesystem::current_path())
+{
+    std::filesystem::current_path(path);
+}
+
+scoped_chdir::~scoped_chdir()
+{
+    // A destructor must not throw; a directory that cannot be restored fails the tests after.
+    std::error_code ignored;
+    std::filesystem::current_path(previous_, ignored);
+}
+
 std::string read_file(const std::filesystem::path& path)
 {
     std::ifstream in(path, std::ios::binary);

@@ -1,6 +1,6 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 //
-// A fresh, empty directory per test, removed afterwards.
+// A fresh, empty directory per test, removed afterwards; a working directory for a scope.
 // Hazard numbers refer to doc/design.adoc.
 #ifndef EXCLUSIVE_CONTROL_TEST_SUPPORT_TEMP_DIR_HPP
 #define EXCLUSIVE_CONTROL_TEST_SUPPORT_TEMP_DIR_HPP
@@ -22,6 +22,18 @@ public:
 
 private:
     std::filesystem::path path_;
+};
+
+/// Makes `path` the working directory while it lives, then restores the one before.
+class scoped_chdir {
+public:
+    explicit scoped_chdir(const std::filesystem::path& path);
+    ~scoped_chdir();
+    scoped_chdir(const scoped_chdir&) = delete;
+    scoped_chdir& operator=(const scoped_chdir&) = delete;
+
+private:
+    std::filesystem::path previous_;
 };
 
 /// The whole content of a file, or "<missing>" if it does not exist. Only for files this
