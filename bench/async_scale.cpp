@@ -32,10 +32,11 @@ std::int64_t process_cpu_ns()
 {
     rusage usage;
     ::getrusage(RUSAGE_SELF, &usage);
-    const auto ns = [](const timeval& t) { return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_usec * 1000; };
+    const auto ns = [](const timeval& t) {
+        return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_usec * 1000;
+    };
     return ns(usage.ru_utime) + ns(usage.ru_stime);
 }
-
 
 } // namespace
 

@@ -16,6 +16,7 @@ namespace po = boost::program_options;
 po::options_description run_options()
 {
     po::options_description options("Options");
+    // clang-format off
     options.add_options()
         ("wait,w", po::value<double>()->value_name("SECONDS"),
          "wait up to SECONDS (fractions allowed) for the lock; by default give up at once")
@@ -25,6 +26,7 @@ po::options_description run_options()
         ("conflict-exit-code,E", po::value<int>()->value_name("CODE")->default_value(1),
          "exit status when the lock is held elsewhere (0 to 255)")
         ("help,h", "show this help");
+    // clang-format on
     return options;
 }
 
@@ -61,8 +63,8 @@ std::filesystem::path lock_path(const po::variables_map& values)
     return values["lock-file"].as<std::string>();
 }
 
-std::string describe(const std::string& usage, const std::string& about,
-                     const po::options_description& options, const std::string& exit_status)
+std::string describe(const std::string& usage, const std::string& about, const po::options_description& options,
+                     const std::string& exit_status)
 {
     std::ostringstream text;
     text << "Usage: " << usage << "\n\n" << about << "\n\n" << options << '\n' << exit_status << '\n';
@@ -130,16 +132,15 @@ std::string general_help()
 
 std::string run_help()
 {
-    return describe(
-        "exclusive-control run [OPTIONS] LOCKFILE -- COMMAND [ARGS...]",
-        "Take the lock on LOCKFILE, creating the file if it is missing; write who holds it\n"
-        "into the file; run COMMAND while holding the lock; release it when COMMAND ends.\n"
-        "COMMAND does not inherit the lock. HUP, INT, QUIT, TERM, USR1 and USR2 sent to\n"
-        "this program are passed on to COMMAND; those a terminal sends reach it directly.",
-        run_options(),
-        "Exit status: COMMAND's, or 128+N if signal N ended it; CODE if the lock is held\n"
-        "elsewhere; 125 if this program fails; 126 if COMMAND cannot be run; 127 if\n"
-        "COMMAND is not found.");
+    return describe("exclusive-control run [OPTIONS] LOCKFILE -- COMMAND [ARGS...]",
+                    "Take the lock on LOCKFILE, creating the file if it is missing; write who holds it\n"
+                    "into the file; run COMMAND while holding the lock; release it when COMMAND ends.\n"
+                    "COMMAND does not inherit the lock. HUP, INT, QUIT, TERM, USR1 and USR2 sent to\n"
+                    "this program are passed on to COMMAND; those a terminal sends reach it directly.",
+                    run_options(),
+                    "Exit status: COMMAND's, or 128+N if signal N ended it; CODE if the lock is held\n"
+                    "elsewhere; 125 if this program fails; 126 if COMMAND cannot be run; 127 if\n"
+                    "COMMAND is not found.");
 }
 
 std::string status_help()

@@ -85,8 +85,8 @@ int main(int argc, char** argv)
         return 0;
     }
     if (command == "-V" || command == "--version") {
-        std::cout << "exclusive-control " << EXCLUSIVE_CONTROL_VERSION_MAJOR << '.'
-                  << EXCLUSIVE_CONTROL_VERSION_MINOR << '.' << EXCLUSIVE_CONTROL_VERSION_PATCH << '\n';
+        std::cout << "exclusive-control " << EXCLUSIVE_CONTROL_VERSION_MAJOR << '.' << EXCLUSIVE_CONTROL_VERSION_MINOR
+                  << '.' << EXCLUSIVE_CONTROL_VERSION_PATCH << '\n';
         return 0;
     }
     std::cerr << "exclusive-control: unknown command '" << command << "'\nTry 'exclusive-control --help'.\n";

@@ -120,7 +120,8 @@ std::string found_in_path(const std::string& name)
         const std::string directory = search.substr(begin, end - begin);
         std::string candidate = (directory.empty() ? "." : directory) + "/" + name;
         struct stat status {};
-        if (::stat(candidate.c_str(), &status) == 0 && S_ISREG(status.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+        if (::stat(candidate.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
+            ::access(candidate.c_str(), X_OK) == 0)
             return candidate;
         begin = end + 1;
     }

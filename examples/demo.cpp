@@ -18,10 +18,9 @@ namespace logging = boost::log;
 int main(int argc, char** argv)
 {
     // The record the library emits when a lock is refused, printed as the seed shows it.
-    logging::add_console_log(std::cout, logging::keywords::format =
-                                            (logging::expressions::stream
-                                             << logging::trivial::severity << " "
-                                             << logging::expressions::smessage));
+    logging::add_console_log(std::cout, logging::keywords::format = (logging::expressions::stream
+                                                                     << logging::trivial::severity << " "
+                                                                     << logging::expressions::smessage));
 
     const std::filesystem::path path = argc > 1 ? argv[1] : "lock";
 
@@ -35,8 +34,7 @@ int main(int argc, char** argv)
     }
 
     lock.close();
-    std::cout << "closed; the file is left behind: " << std::boolalpha
-              << std::filesystem::exists(path) << '\n';
+    std::cout << "closed; the file is left behind: " << std::boolalpha << std::filesystem::exists(path) << '\n';
 
     lock = exclusive_control::lock_file(path);
     std::cout << "locked it again\n";

@@ -22,9 +22,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
-#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -68,7 +68,10 @@ std::vector<std::size_t> character_starts(std::string_view text)
     for (std::size_t i = 0; i < text.size();) {
         starts.push_back(i);
         const unsigned char b = byte(i);
-        const std::size_t more = (b >= 0xc2 && b < 0xe0) ? 1 : (b >= 0xe0 && b < 0xf0) ? 2 : (b >= 0xf0 && b < 0xf5) ? 3 : 0;
+        const std::size_t more = (b >= 0xc2 && b < 0xe0)   ? 1
+                                 : (b >= 0xe0 && b < 0xf0) ? 2
+                                 : (b >= 0xf0 && b < 0xf5) ? 3
+                                                           : 0;
         i += continued(i, more) ? more + 1 : 1;
     }
     return starts;
@@ -116,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     if (size < 2)
         return 0;
-    const std::size_t extensions[] = {0, holder_read_limit - 1, holder_read_limit, holder_read_limit + 1,
+    const std::size_t extensions[] = {0,       holder_read_limit - 1, holder_read_limit, holder_read_limit + 1,
                                       1 << 20, std::size_t(1) << 30};
     const std::string_view bytes(reinterpret_cast<const char*>(data) + 2, size - 2);
     const std::size_t file_size = bytes.size() + extensions[data[0] % std::size(extensions)];

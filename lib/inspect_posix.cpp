@@ -30,8 +30,7 @@ using detail::process_table;
 void require_regular_file(const struct stat& status, const fs::path& path)
 {
     if (!S_ISREG(status.st_mode))
-        fail(S_ISDIR(status.st_mode) ? "lock file is a directory" : "lock file is not a regular file",
-             path, EINVAL);
+        fail(S_ISDIR(status.st_mode) ? "lock file is a directory" : "lock file is not a regular file", path, EINVAL);
 }
 
 /// A descriptor opened only to look. Between the moment we checked that this process does not
@@ -59,8 +58,8 @@ private:
 /// Returns an empty descriptor if the file no longer exists.
 detail::unique_file open_to_look(const fs::path& path)
 {
-    detail::unique_file file =
-        detail::unique_file::open_file(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    detail::unique_file file = detail::unique_file::open_file(path.c_str(),
+                                                              O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (file.get() < 0 && errno != ENOENT)
         fail("cannot open lock file to inspect it", path, errno);
     return file;

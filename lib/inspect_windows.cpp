@@ -28,8 +28,8 @@ detail::unique_file open_to_look(const fs::path& path)
 {
     // FILE_FLAG_BACKUP_SEMANTICS opens a directory too, so that it is reported as one.
     const HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_READ,
-                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                        OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                        FILE_FLAG_BACKUP_SEMANTICS, nullptr);
     if (handle != INVALID_HANDLE_VALUE)
         return detail::unique_file(handle);
     const DWORD error = ::GetLastError();
@@ -65,7 +65,7 @@ lock_status inspect(const fs::path& path)
     const detail::file_status status = detail::status_of(file.get(), path);
     if (status.type != FILE_TYPE_DISK || (status.attributes & FILE_ATTRIBUTE_DIRECTORY))
         fail((status.attributes & FILE_ATTRIBUTE_DIRECTORY) ? "lock file is a directory"
-                                                              : "lock file is not a regular file",
+                                                            : "lock file is not a regular file",
              path, ERROR_INVALID_PARAMETER);
     if (auto holder = detail::process_table::instance().holder_if_held(status.identity))
         return {true, std::move(*holder)};

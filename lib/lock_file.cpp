@@ -39,14 +39,12 @@ using detail::unique_file;
 
 std::shared_ptr<held_file> acquire_now(const fs::path& path, const lock_options& options, std::string& holder);
 void release(held_file& held) noexcept;
-[[noreturn]] void give_up(const fs::path& path, const lock_options& options, const std::string& holder,
-                          bool timed_out);
+[[noreturn]] void give_up(const fs::path& path, const lock_options& options, const std::string& holder, bool timed_out);
 
 void require_path(const fs::path& path)
 {
     if (path.empty())
-        throw fs::filesystem_error("lock file path is empty", path,
-                                   std::make_error_code(std::errc::invalid_argument));
+        throw fs::filesystem_error("lock file path is empty", path, std::make_error_code(std::errc::invalid_argument));
 }
 
 } // namespace
@@ -306,15 +304,14 @@ void release(held_file& held) noexcept
 }
 
 /// The one Boost.Log record and the exception of a failed acquisition.
-[[noreturn]] void give_up(const fs::path& path, const lock_options& options, const std::string& holder,
-                          bool timed_out)
+[[noreturn]] void give_up(const fs::path& path, const lock_options& options, const std::string& holder, bool timed_out)
 {
     detail::log_failure(detail::failure_message(detail::path_text(path), holder, options.content_template));
     // what() is a C string: a NUL in the holder's content would end it (holder() keeps it whole).
     const std::string shown = detail::printable(holder);
     if (timed_out)
-        throw lock_timeout("Couldn't lock " + detail::path_text(path) + " before the timeout; held by " + shown,
-                           path, holder);
+        throw lock_timeout("Couldn't lock " + detail::path_text(path) + " before the timeout; held by " + shown, path,
+                           holder);
     throw lock_error("Couldn't lock " + detail::path_text(path) + "; held by " + shown, path, holder);
 }
 

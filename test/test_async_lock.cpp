@@ -480,9 +480,8 @@ BOOST_AUTO_TEST_CASE(handler_runs_through_its_strand)
     auto strand = asio::make_strand(io);
     ec::lock_file lock(dir / "lock", std::defer_lock);
     std::optional<bool> in_strand;
-    ec::async_lock(io, lock, asio::bind_executor(strand, [&](error_code) {
-                       in_strand = strand.running_in_this_thread();
-                   }));
+    ec::async_lock(io, lock,
+                   asio::bind_executor(strand, [&](error_code) { in_strand = strand.running_in_this_thread(); }));
     io.run_for(test_support::patience);
     BOOST_TEST_REQUIRE(in_strand.has_value());
     BOOST_TEST(*in_strand);

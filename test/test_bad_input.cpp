@@ -215,11 +215,9 @@ BOOST_AUTO_TEST_CASE(fifo_is_refused_without_blocking)
     BOOST_TEST_REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0, error_text(errno));
     // Opening a FIFO can block until a peer opens the other end. Try it first in a child that
     // is killed if it takes too long; only once it is known to return, check the details here.
-    const fork_report child = run_in_fork_reporting([&](std::string& report) {
-        return refused_everywhere(fifo, {}, report);
-    });
-    BOOST_TEST_REQUIRE(child.status == refused_as_expected,
-                       "child exit " << child.status << ":\n" << child.text);
+    const fork_report child = run_in_fork_reporting(
+        [&](std::string& report) { return refused_everywhere(fifo, {}, report); });
+    BOOST_TEST_REQUIRE(child.status == refused_as_expected, "child exit " << child.status << ":\n" << child.text);
     expect_refused(fifo, lock_options{}, {}, "a FIFO", dir.path());
 }
 
@@ -338,7 +336,10 @@ public:
             value.pop_back();
         return value;
     }
-    static void write_value(const fs::path& name, const std::string& value) { test_support::write_file(name, value + "\n"); }
+    static void write_value(const fs::path& name, const std::string& value)
+    {
+        test_support::write_file(name, value + "\n");
+    }
 
 private:
     fs::path name_;
@@ -489,13 +490,15 @@ BOOST_AUTO_TEST_CASE(bad_content_template_is_rejected_by_every_constructor_befor
                 BOOST_TEST_CONTEXT(name << " with template \"" << bad.text.substr(0, 20) << "\" on " << path)
                 {
                     const tree_snapshot before = snapshot(dir.path());
-                    const outcome result =
-                        attempt([&, &construct = construct] { return construct(path, lock_options{bad.text}); });
+                    const outcome result = attempt(
+                        [&, &construct = construct] { return construct(path, lock_options{bad.text}); });
                     BOOST_TEST(result.type == type_name<std::invalid_argument>(),
                                "expected invalid_argument, got " << result.type << ": " << result.what);
-                    BOOST_TEST(contains(result.what, path.string()), "path missing from what(): " << result.what.substr(0, 300));
+                    BOOST_TEST(contains(result.what, path.string()),
+                               "path missing from what(): " << result.what.substr(0, 300));
                     // A huge template must not make a huge message.
-                    BOOST_TEST(result.what.size() < 1000u, result.what.size() << " bytes: " << result.what.substr(0, 300));
+                    BOOST_TEST(result.what.size() < 1000u, result.what.size()
+                                                               << " bytes: " << result.what.substr(0, 300));
                     for (const std::string& phrase : bad.phrases)
                         BOOST_TEST(contains(result.what, phrase),
                                    "\"" << phrase << "\" missing from what(): " << result.what.substr(0, 300));
@@ -510,12 +513,12 @@ BOOST_AUTO_TEST_CASE(bad_content_template_is_rejected_by_every_constructor_befor
 
 // Zero and negative durations, including the most negative one, which must not wrap around
 // into a huge wait when added to the clock.
-#define FOR_EACH_NON_POSITIVE_TIMEOUT(CHECK)                                                      \
-    CHECK(std::chrono::seconds(0));                                                               \
-    CHECK(std::chrono::nanoseconds(-1));                                                          \
-    CHECK(std::chrono::seconds(-5));                                                              \
-    CHECK(std::chrono::duration<double>(-0.5));                                                   \
-    CHECK(std::chrono::hours::min());                                                             \
+#define FOR_EACH_NON_POSITIVE_TIMEOUT(CHECK)    \
+    CHECK(std::chrono::seconds(0));             \
+    CHECK(std::chrono::nanoseconds(-1));        \
+    CHECK(std::chrono::seconds(-5));            \
+    CHECK(std::chrono::duration<double>(-0.5)); \
+    CHECK(std::chrono::hours::min());           \
     CHECK(std::chrono::nanoseconds::min())
 
 BOOST_AUTO_TEST_CASE(zero_and_negative_timeouts_make_the_constructor_fail_at_once_with_lock_timeout)
@@ -529,25 +532,24 @@ BOOST_AUTO_TEST_CASE(zero_and_negative_timeouts_make_the_constructor_fail_at_onc
         const test_support::log_capture log; // also keeps the expected records off the console
         const release_after watchdog(holder, test_support::patience);
         // The intruder's template differs from the holder's, so a write would show in the file.
-#define CHECK_CONSTRUCTOR_FAILS_AT_ONCE(timeout)                                                  \
-    BOOST_TEST_CONTEXT(#timeout)                                                                  \
-    {                                                                                             \
-        const std::size_t records_before = log.records().size();                                  \
-        const auto start = steady_clock::now();                                                   \
-        const outcome result = attempt([&] {                                                      \
-            lock_file intruder(path, timeout, lock_options{"intruder"});                          \
-            return returned(intruder.owns_lock());                                                \
-        });                                                                                       \
-        const auto took = steady_clock::now() - start;                                            \
-        BOOST_TEST(result.type == type_name<exclusive_control::lock_timeout>(),                   \
-                   "expected lock_timeout, got " << result.type << ": " << result.what);          \
-        BOOST_TEST(result.path == path.string());                                                 \
-        BOOST_TEST(result.holder == pid);                                                         \
-        BOOST_TEST(contains(result.what, path.string()), result.what);                            \
-        BOOST_TEST(contains(result.what, "timeout"), result.what);                                \
-        BOOST_TEST((took < prompt),                                                               \
-                   "took " << std::chrono::duration<double>(took).count() << " s");               \
-        BOOST_TEST(log.records().size() == records_before + 1);                                   \
+#define CHECK_CONSTRUCTOR_FAILS_AT_ONCE(timeout)                                                     \
+    BOOST_TEST_CONTEXT(#timeout)                                                                     \
+    {                                                                                                \
+        const std::size_t records_before = log.records().size();                                     \
+        const auto start = steady_clock::now();                                                      \
+        const outcome result = attempt([&] {                                                         \
+            lock_file intruder(path, timeout, lock_options{"intruder"});                             \
+            return returned(intruder.owns_lock());                                                   \
+        });                                                                                          \
+        const auto took = steady_clock::now() - start;                                               \
+        BOOST_TEST(result.type == type_name<exclusive_control::lock_timeout>(),                      \
+                   "expected lock_timeout, got " << result.type << ": " << result.what);             \
+        BOOST_TEST(result.path == path.string());                                                    \
+        BOOST_TEST(result.holder == pid);                                                            \
+        BOOST_TEST(contains(result.what, path.string()), result.what);                               \
+        BOOST_TEST(contains(result.what, "timeout"), result.what);                                   \
+        BOOST_TEST((took < prompt), "took " << std::chrono::duration<double>(took).count() << " s"); \
+        BOOST_TEST(log.records().size() == records_before + 1);                                      \
     }
         FOR_EACH_NON_POSITIVE_TIMEOUT(CHECK_CONSTRUCTOR_FAILS_AT_ONCE);
 #undef CHECK_CONSTRUCTOR_FAILS_AT_ONCE
@@ -572,16 +574,15 @@ BOOST_AUTO_TEST_CASE(zero_and_negative_try_lock_for_is_a_single_try_returning_fa
         const test_support::log_capture log;
         const release_after watchdog(holder, test_support::patience);
         lock_file intruder(path, std::defer_lock, lock_options{"intruder"});
-#define CHECK_TRY_LOCK_FOR_FAILS_AT_ONCE(timeout)                                                 \
-    BOOST_TEST_CONTEXT(#timeout)                                                                  \
-    {                                                                                             \
-        const auto start = steady_clock::now();                                                   \
-        const outcome result = attempt([&] { return returned(intruder.try_lock_for(timeout)); }); \
-        const auto took = steady_clock::now() - start;                                            \
-        BOOST_TEST(result.type == nothing_thrown, result.what);                                   \
-        BOOST_TEST(result.what == returned(false));                                               \
-        BOOST_TEST((took < prompt),                                                               \
-                   "took " << std::chrono::duration<double>(took).count() << " s");               \
+#define CHECK_TRY_LOCK_FOR_FAILS_AT_ONCE(timeout)                                                    \
+    BOOST_TEST_CONTEXT(#timeout)                                                                     \
+    {                                                                                                \
+        const auto start = steady_clock::now();                                                      \
+        const outcome result = attempt([&] { return returned(intruder.try_lock_for(timeout)); });    \
+        const auto took = steady_clock::now() - start;                                               \
+        BOOST_TEST(result.type == nothing_thrown, result.what);                                      \
+        BOOST_TEST(result.what == returned(false));                                                  \
+        BOOST_TEST((took < prompt), "took " << std::chrono::duration<double>(took).count() << " s"); \
     }
         FOR_EACH_NON_POSITIVE_TIMEOUT(CHECK_TRY_LOCK_FOR_FAILS_AT_ONCE);
 #undef CHECK_TRY_LOCK_FOR_FAILS_AT_ONCE
@@ -601,16 +602,15 @@ BOOST_AUTO_TEST_CASE(maximal_timeouts_on_a_free_lock_take_it_at_once)
 {
     test_support::temp_dir dir;
     const fs::path path = dir / "lock";
-#define CHECK_TAKEN_AT_ONCE(expression)                                                           \
-    BOOST_TEST_CONTEXT(#expression)                                                               \
-    {                                                                                             \
-        const auto start = steady_clock::now();                                                   \
-        const outcome result = attempt([&] { return expression; });                               \
-        const auto took = steady_clock::now() - start;                                            \
-        BOOST_TEST(result.type == nothing_thrown, result.what);                                   \
-        BOOST_TEST(result.what == returned(true));                                                \
-        BOOST_TEST((took < prompt),                                                               \
-                   "took " << std::chrono::duration<double>(took).count() << " s");               \
+#define CHECK_TAKEN_AT_ONCE(expression)                                                              \
+    BOOST_TEST_CONTEXT(#expression)                                                                  \
+    {                                                                                                \
+        const auto start = steady_clock::now();                                                      \
+        const outcome result = attempt([&] { return expression; });                                  \
+        const auto took = steady_clock::now() - start;                                               \
+        BOOST_TEST(result.type == nothing_thrown, result.what);                                      \
+        BOOST_TEST(result.what == returned(true));                                                   \
+        BOOST_TEST((took < prompt), "took " << std::chrono::duration<double>(took).count() << " s"); \
     }
     lock_file lock(path, std::defer_lock);
     auto try_for = [&](auto timeout) {
@@ -651,8 +651,7 @@ BOOST_AUTO_TEST_CASE(maximal_try_lock_for_waits_for_a_held_lock_instead_of_faili
         const auto start = steady_clock::now();
         const bool locked = waiter.try_lock_for(std::chrono::hours::max());
         const auto took = steady_clock::now() - start;
-        report = returned(locked) + " after " +
-                 std::to_string(std::chrono::duration<double>(took).count()) + " s";
+        report = returned(locked) + " after " + std::to_string(std::chrono::duration<double>(took).count()) + " s";
         if (!locked)
             return 1;
         // The release was scheduled a little before `start`: allow for that, not for failing early.

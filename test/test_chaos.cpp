@@ -83,7 +83,8 @@ std::vector<std::string> kill_on_syscall(const std::string& syscall, long nth)
 {
     // Not --seccomp-bpf: with it, strace 6.1 does not inject. Not -f: the children a holder
     // forks write nothing, and must not count towards `nth`.
-    return {"-o", "/dev/null", "-e", "trace=" + syscall,
+    return {"-o", "/dev/null",
+            "-e", "trace=" + syscall,
             "-e", "inject=" + syscall + ":signal=SIGKILL:when=" + std::to_string(nth)};
 }
 
@@ -243,16 +244,21 @@ BOOST_AUTO_TEST_CASE(random_kills_and_mixed_peers_never_overlap_lose_the_lock_or
         const std::string padding = std::to_string(random() % 2000);
         const unsigned dice = random() % 20;
         // Tokens name the kind, for the messages.
-        const std::string token = std::string(dice < 8 ? "lib" : dice < 10 ? "pwrite" : dice < 12 ? "ftruncate"
-                                              : dice < 17 ? "flock" : "fcntl") + number;
-        const std::vector<std::string> lib_args = {"lib", dir.path().string(), token, "1", std::to_string(iterations),
-                                                   seed_text, padding, "1"};
+        const std::string token = std::string(dice < 8    ? "lib"
+                                              : dice < 10 ? "pwrite"
+                                              : dice < 12 ? "ftruncate"
+                                              : dice < 17 ? "flock"
+                                                          : "fcntl") +
+                                  number;
+        const std::vector<std::string> lib_args = {
+            "lib", dir.path().string(), token, "1", std::to_string(iterations), seed_text, padding, "1"};
         participant p;
         if (dice < 8) {
             p.kind = participant_kind::lib;
             p.process = std::make_unique<child_process>(worker, lib_args);
         } else if (dice < 12) {
-            p.kind = dice < 10 ? participant_kind::lib_killed_before_writing : participant_kind::lib_killed_during_writing;
+            p.kind = dice < 10 ? participant_kind::lib_killed_before_writing
+                               : participant_kind::lib_killed_during_writing;
             auto args = kill_on_syscall(dice < 10 ? "pwrite64" : "ftruncate", 1 + long(random() % iterations));
             args.push_back(worker.string());
             args.insert(args.end(), lib_args.begin(), lib_args.end());
@@ -266,7 +272,8 @@ BOOST_AUTO_TEST_CASE(random_kills_and_mixed_peers_never_overlap_lose_the_lock_or
         } else {
             p.kind = participant_kind::fcntl_peer;
             p.process = std::make_unique<child_process>(
-                worker, std::vector<std::string>{"fcntl", dir.path().string(), token, std::to_string(iterations), seed_text});
+                worker,
+                std::vector<std::string>{"fcntl", dir.path().string(), token, std::to_string(iterations), seed_text});
         }
         p.token = token;
         p.process->close_stdin();
@@ -276,7 +283,8 @@ BOOST_AUTO_TEST_CASE(random_kills_and_mixed_peers_never_overlap_lose_the_lock_or
 
     auto finish = [&](participant& p) {
         const int status = p.process->wait();
-        if (status == killed_by_sigkill && p.kind != participant_kind::flock_peer && p.kind != participant_kind::fcntl_peer) {
+        if (status == killed_by_sigkill && p.kind != participant_kind::flock_peer &&
+            p.kind != participant_kind::fcntl_peer) {
             if (p.kind != participant_kind::lib) { // strace's kill; ours are counted when sent
                 ++kills;
                 ++killed[p.kind];
@@ -293,8 +301,8 @@ BOOST_AUTO_TEST_CASE(random_kills_and_mixed_peers_never_overlap_lose_the_lock_or
         } catch (const std::exception& error) {
             line = error.what();
         }
-        BOOST_TEST((status == 0 && summarized),
-                   name_of(p.kind) << " " << p.token << " ended with " << status << ": " << line);
+        BOOST_TEST((status == 0 && summarized), name_of(p.kind)
+                                                    << " " << p.token << " ended with " << status << ": " << line);
     };
 
     // A lock_file process, killed by us at a phase chosen at random, or wherever it is when
@@ -368,8 +376,8 @@ BOOST_AUTO_TEST_CASE(random_kills_and_mixed_peers_never_overlap_lose_the_lock_or
     for (const std::int64_t killed_at : kill_times) {
         const auto next = std::upper_bound(journals.acquired.begin(), journals.acquired.end(), killed_at);
         BOOST_TEST_REQUIRE((next != journals.acquired.end()));
-        BOOST_TEST(*next - killed_at <= recovery_bound_ns, "nobody got the lock for "
-                                                               << (*next - killed_at) / 1000000 << " ms after a kill");
+        BOOST_TEST(*next - killed_at <= recovery_bound_ns,
+                   "nobody got the lock for " << (*next - killed_at) / 1000000 << " ms after a kill");
         slowest_recovery = std::max(slowest_recovery, *next - killed_at);
     }
 
@@ -391,8 +399,8 @@ BOOST_AUTO_TEST_CASE(random_kills_and_mixed_peers_never_overlap_lose_the_lock_or
         std::cout << ' ' << count << ' ' << phase_names[phase] << ';';
     std::cout << "\n  acquisitions: " << journals.acquired.size() << "; sections counted: " << flock_counter
               << " in counter.flock (journaled " << journals.flock_sections << "), " << fcntl_counter
-              << " in counter.fcntl (journaled " << journals.fcntl_sections << "); stale markers cleared: " << journals.stale_markers
-              << "; forked children: " << journals.forks << "; slowest recovery after a kill: "
-              << slowest_recovery / 1000000 << " ms; violations seen: " << std::count(seen.begin(), seen.end(), '\n')
-              << std::endl;
+              << " in counter.fcntl (journaled " << journals.fcntl_sections
+              << "); stale markers cleared: " << journals.stale_markers << "; forked children: " << journals.forks
+              << "; slowest recovery after a kill: " << slowest_recovery / 1000000
+              << " ms; violations seen: " << std::count(seen.begin(), seen.end(), '\n') << std::endl;
 }

@@ -225,7 +225,8 @@ BOOST_AUTO_TEST_CASE(the_commands_exit_status_passes_through)
     BOOST_TEST(run_tool({"run", path.string(), "--", "true"}).status == 0);
     BOOST_TEST(run_tool({"run", path.string(), "--", "sh", "-c", "kill -KILL $$"}).status == 128 + SIGKILL);
     // Options after -- are the command's.
-    BOOST_TEST(run_tool({"run", path.string(), "--", "sh", "-c", "echo $0 $1", "-w", "--help"}).output == "-w --help\n");
+    BOOST_TEST(run_tool({"run", path.string(), "--", "sh", "-c", "echo $0 $1", "-w", "--help"}).output ==
+               "-w --help\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_command_that_cannot_run_exits_126_or_127)
@@ -252,8 +253,9 @@ BOOST_AUTO_TEST_CASE(a_script_without_a_shebang_runs_with_bin_sh_as_flock_runs_i
     BOOST_TEST(by_path.status == 0);
     BOOST_TEST(by_path.output == script.string() + " ran holding the lock\n");
     // Found in PATH, the shell gets the file that the search found, as execvp gives it.
-    child_process searched("/usr/bin/env", {"PATH=" + dir.path().string() + ":/usr/bin:/bin", tool().string(), "run",
-                                            path.string(), "--", "script", path.string()},
+    child_process searched("/usr/bin/env",
+                           {"PATH=" + dir.path().string() + ":/usr/bin:/bin", tool().string(), "run", path.string(),
+                            "--", "script", path.string()},
                            child_process::error_stream::with_output);
     searched.close_stdin();
     BOOST_TEST(searched.read_to_end() == script.string() + " ran holding the lock\n");
@@ -267,7 +269,8 @@ BOOST_AUTO_TEST_CASE(the_command_does_not_inherit_the_lock)
 {
     temp_dir dir;
     const auto path = dir / "lock";
-    const outcome listed = run_tool({"run", path.string(), "--", test_support::lock_holder().string(), "list-fds", path.string()});
+    const outcome listed = run_tool(
+        {"run", path.string(), "--", test_support::lock_holder().string(), "list-fds", path.string()});
     BOOST_TEST(listed.status == 0);
     BOOST_TEST(listed.output == "0\n");
 }
@@ -305,11 +308,14 @@ BOOST_AUTO_TEST_CASE(usage_errors_of_run_exit_125_and_touch_nothing)
 {
     temp_dir dir;
     const auto path = (dir / "lock").string();
-    for (const std::vector<std::string>& args :
-         {std::vector<std::string>{"run", path, "true"}, {"run", path, "--"}, {"run", "--", "true"},
-          {"run", "-w", "soon", path, "--", "true"}, {"run", "-w", "-1", path, "--", "true"},
-          {"run", "-E", "256", path, "--", "true"}, {"run", "-c", "{user}", path, "--", "true"},
-          {"run", "--bogus", path, "--", "true"}}) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"run", path, "true"},
+                                                 {"run", path, "--"},
+                                                 {"run", "--", "true"},
+                                                 {"run", "-w", "soon", path, "--", "true"},
+                                                 {"run", "-w", "-1", path, "--", "true"},
+                                                 {"run", "-E", "256", path, "--", "true"},
+                                                 {"run", "-c", "{user}", path, "--", "true"},
+                                                 {"run", "--bogus", path, "--", "true"}}) {
         const outcome refused = run_tool(args);
         BOOST_TEST(refused.status == 125);
         BOOST_TEST(!refused.output.empty());

@@ -126,8 +126,8 @@ BOOST_AUTO_TEST_CASE(every_listing_of_the_tutorial_and_caveats_includes_a_tagged
             {
                 BOOST_TEST_REQUIRE(block.lines.size() == 1u);
                 std::smatch include;
-                BOOST_TEST_REQUIRE(std::regex_match(block.lines[0], include,
-                                                    std::regex(R"(include::(examples/[^\[]+)\[tag=([a-z_]+)[^\]]*\])")));
+                BOOST_TEST_REQUIRE(std::regex_match(
+                    block.lines[0], include, std::regex(R"(include::(examples/[^\[]+)\[tag=([a-z_]+)[^\]]*\])")));
                 const std::string example = read(doc_dir / include[1].str());
                 const std::string tag = include[2];
                 BOOST_TEST(example.find("tag::" + tag + "[]") != std::string::npos, "no tag " << tag);
@@ -226,8 +226,8 @@ BOOST_AUTO_TEST_CASE(every_hazard_a_comment_names_is_in_the_design_and_the_comme
                 for (int hazard = first; hazard <= last; ++hazard) {
                     ++mentions;
                     BOOST_TEST(design.find("[#hazard-" + std::to_string(hazard) + "]") != std::string::npos,
-                               fs::relative(file, source_dir) << " names hazard " << hazard
-                                                              << ", which doc/design.adoc lacks");
+                               fs::relative(file, source_dir)
+                                   << " names hazard " << hazard << ", which doc/design.adoc lacks");
                 }
             }
         }
@@ -243,11 +243,11 @@ BOOST_AUTO_TEST_CASE(every_source_file_carries_the_license_line)
     const std::string line = "Copyright exclusive_control developers. Distributed under the Boost Software "
                              "License, Version 1.0.";
     std::vector<fs::path> files;
-    for (const char* name : {"CMakeLists.txt", "Jamfile", "Jamroot", "project-config.jam", "conanfile.py",
-                             ".gitignore", ".ci/run"})
+    for (const char* name :
+         {"CMakeLists.txt", "Jamfile", "Jamroot", "project-config.jam", "conanfile.py", ".gitignore", ".ci/run"})
         files.push_back(source_dir / name);
-    for (const char* folder : {"include", "lib", "cli", "test", "fuzz", "bench", "examples", "doc", "tools", "cmake",
-                               "test_package"}) {
+    for (const char* folder :
+         {"include", "lib", "cli", "test", "fuzz", "bench", "examples", "doc", "tools", "cmake", "test_package"}) {
         for (auto entry = fs::recursive_directory_iterator(source_dir / folder); entry != fs::end(entry); ++entry) {
             if (entry->path() == source_dir / "fuzz" / "corpus" || entry->path().filename() == "build") {
                 entry.disable_recursion_pending(); // test_package/build: what `conan create` leaves
@@ -263,7 +263,8 @@ BOOST_AUTO_TEST_CASE(every_source_file_carries_the_license_line)
     }
     BOOST_TEST(files.size() > 80u);
     for (const fs::path& file : files)
-        BOOST_TEST(read(file).find(line) != std::string::npos, fs::relative(file, source_dir) << " lacks the license line");
+        BOOST_TEST(read(file).find(line) != std::string::npos, fs::relative(file, source_dir)
+                                                                   << " lacks the license line");
 }
 
 BOOST_AUTO_TEST_CASE(every_test_the_design_names_exists)

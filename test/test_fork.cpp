@@ -156,14 +156,13 @@ BOOST_AUTO_TEST_CASE(fork_while_a_thread_waits_leaves_the_child_able_to_wait)
     ec::lock_file held(dir / "parent");
     std::thread parent_waiter([&] { ec::lock_file(dir / "parent", std::defer_lock).try_lock_for(3s); });
     std::this_thread::sleep_for(100ms); // the waiter is now blocked on the library's wake-up
-    int status = -1; // stays so if the child hangs and is killed
+    int status = -1;                    // stays so if the child hangs and is killed
     try {
         status = run_in_fork(
             [&] {
                 for (int round = 0; round < 3; ++round) {
                     ec::lock_file mine(dir / "child");
-                    std::thread child_waiter(
-                        [&] { ec::lock_file(dir / "child", std::defer_lock).try_lock_for(1s); });
+                    std::thread child_waiter([&] { ec::lock_file(dir / "child", std::defer_lock).try_lock_for(1s); });
                     std::this_thread::sleep_for(50ms);
                     mine.close(); // wakes child_waiter; must not block on the parent's waiter
                     child_waiter.join();
@@ -197,11 +196,12 @@ BOOST_AUTO_TEST_CASE(fork_while_another_thread_locks_leaves_the_child_usable)
     const auto stop_at = std::chrono::steady_clock::now() + 5s; // bounds slow sanitizer builds
     for (int i = 0; i < 200 && failures == 0 && std::chrono::steady_clock::now() < stop_at; ++i) {
         try {
-            failures += run_in_fork([&] {
-                            ec::lock_file lock(dir / ("child" + std::to_string(i)));
-                            return 0;
-                        },
-                                    2s) != 0;
+            failures += run_in_fork(
+                            [&] {
+                                ec::lock_file lock(dir / ("child" + std::to_string(i)));
+                                return 0;
+                            },
+                            2s) != 0;
         } catch (const std::exception&) {
             ++failures; // the child hung
         }
@@ -250,11 +250,11 @@ BOOST_AUTO_TEST_CASE(a_lock_taken_after_a_fork_during_the_wait_dies_with_the_mas
             ::pause(); // holds the lock until killed
         });
         std::this_thread::sleep_for(200ms); // the waiter is now between attempts
-        if (::fork() == 0) { // the worker
+        if (::fork() == 0) {                // the worker
             // What the library left open in this process: descriptors of the file, inotify instances.
             char report = test_support::descriptors_of_file(path) != 0 ? 'd'
-                          : test_support::inotify_instances() != 0    ? 'i'
-                                                                      : 0;
+                          : test_support::inotify_instances() != 0     ? 'i'
+                                                                       : 0;
             const pid_t parent = ::getppid();
             const auto give_up = std::chrono::steady_clock::now() + 2 * test_support::patience;
             while (::getppid() == parent && std::chrono::steady_clock::now() < give_up)
@@ -274,7 +274,7 @@ BOOST_AUTO_TEST_CASE(a_lock_taken_after_a_fork_during_the_wait_dies_with_the_mas
     ::close(master_got_it[1]);
     ::close(worker_report[1]);
     std::this_thread::sleep_for(400ms); // the worker exists
-    holder.kill(); // the master shares our end of its input: closing ours would tell it nothing
+    holder.kill();                      // the master shares our end of its input: closing ours would tell it nothing
     holder.wait();
     const char master_result = read_byte(master_got_it[0], test_support::patience);
     ::kill(master, SIGKILL);

@@ -46,8 +46,8 @@ BOOST_AUTO_TEST_CASE(custom_template_message_shows_the_content_cut_at_40)
 }
 
 namespace {
-const std::string e_acute = "\xc3\xa9"; // é, 2 bytes
-const std::string euro = "\xe2\x82\xac"; // €, 3 bytes
+const std::string e_acute = "\xc3\xa9";      // é, 2 bytes
+const std::string euro = "\xe2\x82\xac";     // €, 3 bytes
 const std::string clef = "\xf0\x9d\x84\x9e"; // U+1D11E, 4 bytes
 
 std::string times(std::size_t n, const std::string& text)

@@ -34,8 +34,7 @@ BOOST_AUTO_TEST_CASE(other_names_of_the_same_file_conflict)
     fs::create_directory_symlink(dir.path(), dir / "linked_dir");
     const test_support::scoped_chdir in_dir(dir.path());
     ec::lock_file lock("x");
-    for (const fs::path& alias : {fs::path("./x"), fs::path("a/../x"), fs::absolute("x"),
-                                 dir / "linked_dir" / "x"}) {
+    for (const fs::path& alias : {fs::path("./x"), fs::path("a/../x"), fs::absolute("x"), dir / "linked_dir" / "x"}) {
         BOOST_CHECK_THROW(ec::lock_file{alias}, ec::lock_error);
         ec::lock_file deferred(alias, std::defer_lock);
         BOOST_TEST(!deferred.try_lock());
@@ -154,13 +153,13 @@ BOOST_AUTO_TEST_CASE(both_lock_families_land_on_one_inode_while_the_path_is_repl
             thread.join();
         }
     } replacer{stop, std::thread([&] {
-        for (int i = 0; !stop; ++i) {
-            const auto fresh = dir / ("fresh" + std::to_string(i % 2));
-            std::ofstream(fresh).put(' ');
-            std::error_code ignored;
-            fs::rename(fresh, path, ignored);
-        }
-    })};
+                   for (int i = 0; !stop; ++i) {
+                       const auto fresh = dir / ("fresh" + std::to_string(i % 2));
+                       std::ofstream(fresh).put(' ');
+                       std::error_code ignored;
+                       fs::rename(fresh, path, ignored);
+                   }
+               })};
     // Without the handling, about one attempt in a few thousand mixes inodes; a plain build
     // makes 10000 attempts in about a second. Sanitizer builds are slower and stop at the time
     // bound with fewer.

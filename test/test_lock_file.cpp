@@ -60,8 +60,8 @@ BOOST_AUTO_TEST_CASE(what_shows_control_bytes_of_the_holder_instead_of_ending_at
     temp_dir dir;
     const auto path = dir / "lock";
     write_file(path, " 12\0ab\tc\n"s);
-    test_support::child_process flock_holder(
-        "/usr/bin/flock", {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
+    test_support::child_process flock_holder("/usr/bin/flock",
+                                             {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
     BOOST_TEST_REQUIRE(flock_holder.read_line() == "locked");
     const std::string shown = "held by 12\\x00ab\\x09c";
     try {
@@ -111,7 +111,9 @@ BOOST_AUTO_TEST_CASE(close_is_idempotent_and_destructor_after_close_is_harmless)
 BOOST_AUTO_TEST_CASE(destructor_releases)
 {
     temp_dir dir;
-    { ec::lock_file lock(dir / "lock"); }
+    {
+        ec::lock_file lock(dir / "lock");
+    }
     BOOST_TEST(test_support::flock_peer_can_lock(dir / "lock"));
     BOOST_TEST(test_support::fcntl_peer_can_lock(dir / "lock"));
 }
@@ -120,16 +122,19 @@ BOOST_AUTO_TEST_CASE(existing_content_is_replaced_only_once_the_lock_is_held)
 {
     temp_dir dir;
     write_file(dir / "lock", " 99999999;some-long-previous-holder-name\n");
-    { ec::lock_file lock(dir / "lock"); }
+    {
+        ec::lock_file lock(dir / "lock");
+    }
     BOOST_TEST(read_file(dir / "lock") == own_record); // truncated after the new record
 }
 
 BOOST_AUTO_TEST_CASE(hostname_template_writes_pid_and_hostname)
 {
     temp_dir dir;
-    { ec::lock_file lock(dir / "lock", {"{pid};{hostname}"}); }
-    BOOST_TEST(read_file(dir / "lock") ==
-               " " + std::to_string(::getpid()) + ";" + boost::asio::ip::host_name() + "\n");
+    {
+        ec::lock_file lock(dir / "lock", {"{pid};{hostname}"});
+    }
+    BOOST_TEST(read_file(dir / "lock") == " " + std::to_string(::getpid()) + ";" + boost::asio::ip::host_name() + "\n");
 }
 
 BOOST_AUTO_TEST_CASE(failed_hostname_lookup_throws_filesystem_error_naming_the_path_and_touches_nothing)
@@ -186,12 +191,16 @@ BOOST_AUTO_TEST_CASE(new_file_gets_0644_minus_umask_by_default)
 {
     temp_dir dir;
     const mode_t previous = ::umask(022);
-    { ec::lock_file lock(dir / "default"); }
+    {
+        ec::lock_file lock(dir / "default");
+    }
     ::umask(077);
-    { ec::lock_file lock(dir / "private"); }
+    {
+        ec::lock_file lock(dir / "private");
+    }
     ::umask(previous);
-    BOOST_TEST((fs::status(dir / "default").permissions() == (fs::perms::owner_read | fs::perms::owner_write |
-                                                              fs::perms::group_read | fs::perms::others_read)));
+    BOOST_TEST((fs::status(dir / "default").permissions() ==
+                (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read)));
     BOOST_TEST((fs::status(dir / "private").permissions() == (fs::perms::owner_read | fs::perms::owner_write)));
 }
 
@@ -202,10 +211,14 @@ BOOST_AUTO_TEST_CASE(permissions_option_applies_to_new_files_only)
     ec::lock_options options;
     options.permissions = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                           fs::perms::group_write;
-    { ec::lock_file lock(dir / "shared", options); }
+    {
+        ec::lock_file lock(dir / "shared", options);
+    }
     write_file(dir / "existing", "");
     fs::permissions(dir / "existing", fs::perms::owner_read | fs::perms::owner_write);
-    { ec::lock_file lock(dir / "existing", options); }
+    {
+        ec::lock_file lock(dir / "existing", options);
+    }
     ::umask(previous);
     BOOST_TEST((fs::status(dir / "shared").permissions() == options.permissions));
     BOOST_TEST((fs::status(dir / "existing").permissions() == (fs::perms::owner_read | fs::perms::owner_write)));

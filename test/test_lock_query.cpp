@@ -42,7 +42,8 @@ detail::kernel_file_key key(unsigned long major, unsigned long minor, unsigned l
 
 /// Opens `path` for the duration of a test, closing it at the end.
 struct descriptor {
-    explicit descriptor(const std::filesystem::path& path) : fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644))
+    explicit descriptor(const std::filesystem::path& path)
+        : fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644))
     {
         BOOST_TEST_REQUIRE(fd >= 0);
     }

@@ -109,8 +109,8 @@ BOOST_AUTO_TEST_CASE(coarse_far_deadline_waits_instead_of_overflowing)
         holder.close();
     });
     ec::lock_file lock(dir / "lock", std::defer_lock);
-    const bool acquired =
-        lock.try_lock_until(std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>::max());
+    const bool acquired = lock.try_lock_until(
+        std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>::max());
     releaser.join();
     BOOST_TEST(acquired);
 }

@@ -84,8 +84,8 @@ BOOST_AUTO_TEST_CASE(holder_that_wrote_nothing_is_unknown)
 {
     temp_dir dir;
     const auto path = dir / "lock";
-    test_support::child_process flock_holder(
-        "/usr/bin/flock", {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
+    test_support::child_process flock_holder("/usr/bin/flock",
+                                             {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
     BOOST_TEST_REQUIRE(flock_holder.read_line() == "locked");
     log_capture capture;
     try {
@@ -155,8 +155,11 @@ void check_refusal_at_exit(const std::string& mode, const std::filesystem::path&
     output.erase(std::remove(output.begin(), output.end(), '\r'), output.end()); // Windows' text mode
     BOOST_TEST(contender.wait() == 0, "exit_contender " << mode << " wrote:\n" << output);
     BOOST_TEST(output == "configured\n"
-                         "record: error exclusive_control Error locking file " + path.string() + "; pid=" + own_pid + "\n"
-                         "caught lock_error " + own_pid + "\n");
+                         "record: error exclusive_control Error locking file " +
+                             path.string() + "; pid=" + own_pid +
+                             "\n"
+                             "caught lock_error " +
+                             own_pid + "\n");
 }
 
 } // namespace

@@ -34,8 +34,8 @@ boost::test_tools::assertion_result namespaces_can_be_made(utf::test_unit_id)
 std::vector<std::string> in_container(const std::string& host, const std::string& script,
                                       const std::vector<std::string>& arguments)
 {
-    std::vector<std::string> command{"--pid", "--fork", "--mount-proc", "--uts", "/bin/sh", "-c",
-                                     "hostname " + host + " && " + script, "container"};
+    std::vector<std::string> command{
+        "--pid", "--fork", "--mount-proc", "--uts", "/bin/sh", "-c", "hostname " + host + " && " + script, "container"};
     command.insert(command.end(), arguments.begin(), arguments.end());
     return command;
 }
@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(a_lock_file_holder_in_another_container_is_named_by_its_pid
     temp_dir dir;
     const auto path = dir / "lock";
     child_process holder(unshare_program, in_container("ctr-a", "exec \"$2\" hold \"$1\" '{pid};{hostname}'",
-                                               {path.string(), test_support::lock_holder().string()}));
+                                                       {path.string(), test_support::lock_holder().string()}));
     BOOST_TEST_REQUIRE(holder.read_line() == "locked");
     check_seen_from_another_container(path);
     holder.close_stdin();
@@ -72,16 +72,14 @@ BOOST_AUTO_TEST_CASE(a_lock_file_holder_in_another_container_is_named_by_its_pid
 // A flock-only holder (flock(1), zc.lockfile) is invisible in the other container's /proc/locks,
 // and F_GETLK does not see the flock family: inspect() must still not say "unlocked" while an
 // acquisition would fail.
-BOOST_AUTO_TEST_CASE(a_flock_holder_in_another_container_is_seen_as_locked,
-                     *utf::precondition(namespaces_can_be_made))
+BOOST_AUTO_TEST_CASE(a_flock_holder_in_another_container_is_seen_as_locked, *utf::precondition(namespaces_can_be_made))
 {
     temp_dir dir;
     const auto path = dir / "lock";
-    child_process holder(unshare_program,
-                         in_container("ctr-a",
-                                      "printf ' %s;%s\\n' $$ \"$(hostname)\" > \"$1\" && "
-                                      "exec flock \"$1\" sh -c 'echo locked; exec cat'",
-                                      {path.string()}));
+    child_process holder(unshare_program, in_container("ctr-a",
+                                                       "printf ' %s;%s\\n' $$ \"$(hostname)\" > \"$1\" && "
+                                                       "exec flock \"$1\" sh -c 'echo locked; exec cat'",
+                                                       {path.string()}));
     BOOST_TEST_REQUIRE(holder.read_line() == "locked");
     check_seen_from_another_container(path);
     holder.close_stdin();
@@ -96,8 +94,8 @@ BOOST_AUTO_TEST_CASE(inspect_keeps_this_processs_fcntl_lock_in_a_pid_namespace_u
 {
     temp_dir dir;
     const auto path = dir / "lock";
-    child_process holder(unshare_program, {"--pid", "--fork", test_support::lock_holder().string(), "fcntl-hold-inspect",
-                                   path.string()});
+    child_process holder(unshare_program, {"--pid", "--fork", test_support::lock_holder().string(),
+                                           "fcntl-hold-inspect", path.string()});
     BOOST_TEST_REQUIRE(holder.read_line().rfind("inspected locked", 0) == 0u);
     BOOST_TEST(!test_support::fcntl_peer_can_lock(path));
     holder.close_stdin();

@@ -76,9 +76,9 @@ BOOST_AUTO_TEST_CASE(processes_and_threads_never_overlap_and_lose_no_update)
     BOOST_TEST(journals.flock_sections == expected);
     BOOST_TEST(journals.fcntl_sections == expected);
 
-    std::cout << "stress: " << processes << " processes x " << threads << " threads x " << iterations
-              << " = " << expected << " critical sections in " << seconds << " s ("
-              << long(double(expected) / seconds) << "/s); counter " << counter << "; violations seen: "
-              << std::count(seen.begin(), seen.end(), '\n') << "; waits of 200 ms that ran out: " << total.timeouts
+    std::cout << "stress: " << processes << " processes x " << threads << " threads x " << iterations << " = "
+              << expected << " critical sections in " << seconds << " s (" << long(double(expected) / seconds)
+              << "/s); counter " << counter << "; violations seen: " << std::count(seen.begin(), seen.end(), '\n')
+              << "; waits of 200 ms that ran out: " << total.timeouts
               << "; longest wait for the lock: " << total.longest_wait_ms << " ms" << std::endl;
 }

@@ -128,8 +128,8 @@ BOOST_AUTO_TEST_CASE(a_plugin_unloaded_right_after_a_wait_leaves_the_program_run
         ec::lock_file lock(path);
         second_copy plugin;
         BOOST_TEST(plugin.try_lock(path, 50ms) == 0); // waits, then hands its instance over
-    } // dlclose
-    std::this_thread::sleep_for(1500ms); // the closing thread's linger ends, in the plugin's code
+    }                                                 // dlclose
+    std::this_thread::sleep_for(1500ms);              // the closing thread's linger ends, in the plugin's code
     ec::lock_file again(path);
     BOOST_TEST(again.owns_lock());
 }

@@ -107,8 +107,8 @@ BOOST_AUTO_TEST_CASE(each_release_lets_exactly_one_waiting_process_in)
     constexpr int waiters = 4;
     std::vector<std::unique_ptr<child_process>> queue;
     for (int i = 0; i < waiters; ++i)
-        queue.push_back(std::make_unique<child_process>(
-            test_support::lock_holder(), std::vector<std::string>{"wait-hold", path.string(), "20000"}));
+        queue.push_back(std::make_unique<child_process>(test_support::lock_holder(),
+                                                        std::vector<std::string>{"wait-hold", path.string(), "20000"}));
     std::this_thread::sleep_for(200ms); // let them all start waiting
     lock.close();
     for (int round = 0; round < waiters; ++round) {

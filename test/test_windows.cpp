@@ -53,8 +53,9 @@ struct read_result {
 read_result read_through_another_handle(const fs::path& path, std::uint32_t offset, std::uint32_t size)
 {
     read_result result;
-    const HANDLE file = ::CreateFileW(path.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                      nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    const HANDLE file = ::CreateFileW(path.c_str(), GENERIC_READ,
+                                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                      FILE_ATTRIBUTE_NORMAL, nullptr);
     if (file == INVALID_HANDLE_VALUE) {
         result.error = ::GetLastError();
         return result;
@@ -78,8 +79,8 @@ bool reads_of_locked_bytes_are_refused()
     const auto path = dir / "probe";
     write_file(path, "x");
     const HANDLE locker = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
-                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                        OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                        FILE_ATTRIBUTE_NORMAL, nullptr);
     if (locker == INVALID_HANDLE_VALUE)
         throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "probe");
     OVERLAPPED byte_0{};

@@ -22,8 +22,7 @@ int main()
 
     std::ostringstream records;
     auto sink = logging::add_console_log(
-        records,
-        logging::keywords::filter = expr::attr<std::string>("Channel") == "exclusive_control",
+        records, logging::keywords::filter = expr::attr<std::string>("Channel") == "exclusive_control",
         logging::keywords::format = expr::stream << logging::trivial::severity << ' ' << expr::smessage);
     // end::sink[]
 

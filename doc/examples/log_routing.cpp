@@ -28,10 +28,9 @@ void provoke_a_refusal()
 int main()
 {
     // tag::route[]
-    logging::add_console_log(
-        std::clog,
-        logging::keywords::filter = expr::attr<std::string>("Channel") == "exclusive_control",
-        logging::keywords::format = expr::stream << "lock: " << expr::smessage);
+    logging::add_console_log(std::clog,
+                             logging::keywords::filter = expr::attr<std::string>("Channel") == "exclusive_control",
+                             logging::keywords::format = expr::stream << "lock: " << expr::smessage);
     // end::route[]
     provoke_a_refusal(); // prints "lock: Error locking file lock; pid=4242" on standard error
 

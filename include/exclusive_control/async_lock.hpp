@@ -163,8 +163,8 @@ public:
     using clock = std::chrono::steady_clock;
 
     async_lock_operation(Handler handler, const IoExecutor& io, clock::time_point deadline, bool timed)
-        : handler_(std::move(handler)), io_(io), work_(boost::asio::get_associated_executor(handler_, io_)),
-          timer_(io), deadline_(deadline), timed_(timed)
+        : handler_(std::move(handler)), io_(io), work_(boost::asio::get_associated_executor(handler_, io_)), timer_(io),
+          deadline_(deadline), timed_(timed)
     {
     }
 
@@ -189,9 +189,7 @@ public:
         std::error_code error;
         wait_ = pending_lock::start(lock, events, &wake_up, this, error);
         if (!wait_) {
-            boost::asio::post(io_, [self = this->shared_from_this(), error] {
-                self->complete(to_boost_error(error));
-            });
+            boost::asio::post(io_, [self = this->shared_from_this(), error] { self->complete(to_boost_error(error)); });
             return;
         }
         auto slot = boost::asio::get_associated_cancellation_slot(handler_);
@@ -347,17 +345,16 @@ struct initiate_async_lock {
     {
         using operation = async_lock_operation<std::decay_t<Handler>, IoExecutor>;
         // The operation's state comes from the handler's allocator, as Asio's own do.
-        using allocator =
-            typename std::allocator_traits<boost::asio::associated_allocator_t<std::decay_t<Handler>>>::
-                template rebind_alloc<operation>;
+        using allocator = typename std::allocator_traits<
+            boost::asio::associated_allocator_t<std::decay_t<Handler>>>::template rebind_alloc<operation>;
         allocator alloc(boost::asio::get_associated_allocator(handler));
         std::allocate_shared<operation>(alloc, std::forward<Handler>(handler), io, deadline, timed)->start(*lock);
     }
 };
 
 template <class T>
-using enable_for_executor = std::enable_if_t<
-    boost::asio::execution::is_executor<T>::value || boost::asio::is_executor<T>::value, int>;
+using enable_for_executor =
+    std::enable_if_t<boost::asio::execution::is_executor<T>::value || boost::asio::is_executor<T>::value, int>;
 template <class T>
 using enable_for_context = std::enable_if_t<std::is_convertible<T&, boost::asio::execution_context&>::value, int>;
 
@@ -388,8 +385,7 @@ template <class Executor, class CompletionToken, detail::enable_for_executor<Exe
 auto async_lock(const Executor& executor, lock_file& lock, CompletionToken&& token)
 {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
-        detail::initiate_async_lock{}, token, executor, &lock, std::chrono::steady_clock::time_point::max(),
-        false);
+        detail::initiate_async_lock{}, token, executor, &lock, std::chrono::steady_clock::time_point::max(), false);
 }
 
 /// As above, on the context's executor.

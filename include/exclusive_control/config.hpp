@@ -5,6 +5,7 @@
 // The library is built with hidden visibility; only names marked EXCLUSIVE_CONTROL_DECL are
 // exported. Exceptions must be marked too, or a `catch (lock_error&)` in another shared object
 // would not match the type thrown from inside the library.
+// clang-format off
 #if defined(_WIN32) || defined(__CYGWIN__)
 #  if defined(EXCLUSIVE_CONTROL_DYN_LINK)
 #    if defined(EXCLUSIVE_CONTROL_SOURCE)
@@ -20,6 +21,7 @@
 #else
 #  define EXCLUSIVE_CONTROL_DECL
 #endif
+// clang-format on
 
 #define EXCLUSIVE_CONTROL_VERSION_MAJOR 0
 #define EXCLUSIVE_CONTROL_VERSION_MINOR 1

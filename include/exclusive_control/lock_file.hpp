@@ -71,8 +71,7 @@ public:
     /// otherwise as the constructor above.
     /// Postconditions: `owns_lock()`.
     template <class Rep, class Period>
-    lock_file(std::filesystem::path path, std::chrono::duration<Rep, Period> timeout,
-              lock_options options = {})
+    lock_file(std::filesystem::path path, std::chrono::duration<Rep, Period> timeout, lock_options options = {})
         : lock_file(std::move(path), std::defer_lock, std::move(options))
     {
         lock_or_throw_timeout(detail::deadline_after(timeout));

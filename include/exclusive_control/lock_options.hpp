@@ -24,10 +24,8 @@ struct lock_options {
 
     /// Permissions of a lock file that this call creates; the process umask applies.
     /// An existing file's permissions are never changed.
-    std::filesystem::perms permissions = std::filesystem::perms::owner_read |
-                                         std::filesystem::perms::owner_write |
-                                         std::filesystem::perms::group_read |
-                                         std::filesystem::perms::others_read;
+    std::filesystem::perms permissions = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read | std::filesystem::perms::others_read;
 
     /// By default a symbolic link at the lock path is refused, because in a shared directory
     /// such as /tmp another user could plant one pointing at a file we would then overwrite.

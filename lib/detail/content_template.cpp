@@ -89,8 +89,7 @@ content_template::content_template(std::string_view text)
     if (longest_rendering > max_content_size)
         throw std::invalid_argument("lock file content template is too long: it can render " +
                                     std::to_string(longest_rendering) + " bytes, more than the " +
-                                    std::to_string(max_content_size) +
-                                    " a contender reads back as the holder");
+                                    std::to_string(max_content_size) + " a contender reads back as the holder");
 }
 
 bool content_template::uses_hostname() const noexcept

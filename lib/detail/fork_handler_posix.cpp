@@ -51,12 +51,12 @@ public:
     {
         static descriptor_list* const list = [] {
             auto* created = new descriptor_list; // never destroyed: used until the very end
-            static const fork_participant participant{
-                []() noexcept { instance().mutex_.lock(); }, []() noexcept { instance().mutex_.unlock(); },
-                []() noexcept {
-                    instance().close_all_in_child();
-                    instance().mutex_.unlock();
-                }};
+            static const fork_participant participant{[]() noexcept { instance().mutex_.lock(); },
+                                                      []() noexcept { instance().mutex_.unlock(); },
+                                                      []() noexcept {
+                                                          instance().close_all_in_child();
+                                                          instance().mutex_.unlock();
+                                                      }};
             join_fork_handler(fork_rank::descriptors, participant);
             return created;
         }();

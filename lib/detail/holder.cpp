@@ -64,8 +64,7 @@ std::string parse_holder(std::string_view raw)
     return std::string(raw.substr(begin, end - begin));
 }
 
-std::string failure_message(std::string_view path, std::string_view holder,
-                            std::string_view callers_template)
+std::string failure_message(std::string_view path, std::string_view holder, std::string_view callers_template)
 {
     std::string message = "Error locking file ";
     message += path;

@@ -21,8 +21,7 @@ std::string parse_holder(std::string_view raw);
 /// is the default "{pid}", otherwise `Error locking file <path>; content: "<first 40 chars>"`
 /// with `...` before the closing quote when the holder is longer. Characters are UTF-8's,
 /// never split; a byte that is not part of one counts as one.
-std::string failure_message(std::string_view path, std::string_view holder,
-                            std::string_view callers_template);
+std::string failure_message(std::string_view path, std::string_view holder, std::string_view callers_template);
 
 } // namespace detail
 } // namespace exclusive_control

@@ -34,16 +34,15 @@ public:
     {
         static inotify_instances* const instances = [] {
             auto* created = new inotify_instances; // used until the very end
-            static const fork_participant participant{
-                []() noexcept {
-                    instance().closing_.lock();
-                    instance().mutex_.lock();
-                },
-                []() noexcept {
-                    instance().mutex_.unlock();
-                    instance().closing_.unlock();
-                },
-                []() noexcept { instance().forget_in_child(); }};
+            static const fork_participant participant{[]() noexcept {
+                                                          instance().closing_.lock();
+                                                          instance().mutex_.lock();
+                                                      },
+                                                      []() noexcept {
+                                                          instance().mutex_.unlock();
+                                                          instance().closing_.unlock();
+                                                      },
+                                                      []() noexcept { instance().forget_in_child(); }};
             join_fork_handler(fork_rank::inotify_instances, participant);
             return created;
         }();
@@ -102,7 +101,7 @@ private:
             ::close(instance);
         in_use_.clear();
         to_close_.clear();
-        closer_running_ = false; // the thread stayed in the parent
+        closer_running_ = false;                  // the thread stayed in the parent
         new (&finished_) std::condition_variable; // its wait is counted there, never to end
         mutex_.unlock();
         closing_.unlock();

@@ -73,9 +73,15 @@ public:
     unique_file(unique_file&& other) noexcept : file_(std::exchange(other.file_, no_file)) {}
     unique_file& operator=(unique_file&& other) noexcept;
     ~unique_file();
-    native_file get() const noexcept { return file_; }
+    native_file get() const noexcept
+    {
+        return file_;
+    }
     /// Gives up ownership without closing.
-    native_file release() noexcept { return std::exchange(file_, no_file); }
+    native_file release() noexcept
+    {
+        return std::exchange(file_, no_file);
+    }
 
 private:
     native_file file_ = no_file;

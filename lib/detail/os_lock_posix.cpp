@@ -31,12 +31,14 @@ namespace fs = std::filesystem;
 
 const char* kind_of(mode_t mode)
 {
+    // clang-format off
     if (S_ISDIR(mode)) return "a directory";
     if (S_ISFIFO(mode)) return "a FIFO";
     if (S_ISSOCK(mode)) return "a socket";
     if (S_ISCHR(mode)) return "a character device";
     if (S_ISBLK(mode)) return "a block device";
     if (S_ISLNK(mode)) return "a symbolic link";
+    // clang-format on
     return "not a regular file";
 }
 
@@ -156,8 +158,7 @@ namespace {
     if (S_ISLNK(status.st_mode)) {
         // O_NOFOLLOW fails with ELOOP on Linux, EMLINK on FreeBSD, EFTYPE on NetBSD.
         if (!options.follow_symlinks)
-            fail("lock file is a symbolic link; refusing to follow it (lock_options::follow_symlinks)",
-                 path, error);
+            fail("lock file is a symbolic link; refusing to follow it (lock_options::follow_symlinks)", path, error);
         if (::stat(path.c_str(), &status) != 0)
             fail("cannot create the file that the lock file's symbolic link names", path, error);
         if (!S_ISREG(status.st_mode))
@@ -223,8 +224,7 @@ void require_plain_file(const file_status& file, const fs::path& path)
     // same file) or one another user planted in a shared directory to make us overwrite a file
     // of theirs choosing. We cannot tell which, so refuse.
     if (status.st_nlink > 1)
-        fail("lock file has " + std::to_string(status.st_nlink) +
-                 " hard links; refusing a file that has other names",
+        fail("lock file has " + std::to_string(status.st_nlink) + " hard links; refusing a file that has other names",
              path, EMLINK);
 }
 
@@ -295,8 +295,7 @@ void write_content(native_file fd, const std::string& content, const fs::path& p
     const std::string record = " " + content + "\n";
     std::size_t written = 0;
     while (written < record.size()) {
-        const ssize_t n = ::pwrite(fd, record.data() + written, record.size() - written,
-                                   static_cast<off_t>(written));
+        const ssize_t n = ::pwrite(fd, record.data() + written, record.size() - written, static_cast<off_t>(written));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

@@ -99,8 +99,8 @@ unique_file open_lock_file(const fs::path& path, const lock_options& options)
     if (!options.follow_symlinks)
         flags |= FILE_FLAG_OPEN_REPARSE_POINT; // opens a link itself, to be refused below
     const HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
-                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                        OPEN_ALWAYS, flags, nullptr);
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_ALWAYS,
+                                        flags, nullptr);
     if (handle != INVALID_HANDLE_VALUE)
         return unique_file(handle);
 
@@ -151,8 +151,8 @@ std::optional<file_identity> identity_at(const fs::path& path, bool follow_symli
     if (!follow_symlinks)
         flags |= FILE_FLAG_OPEN_REPARSE_POINT;
     const HANDLE opened = ::CreateFileW(path.c_str(), FILE_READ_ATTRIBUTES,
-                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                        OPEN_EXISTING, flags, nullptr);
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                        flags, nullptr);
     if (opened == INVALID_HANDLE_VALUE)
         return std::nullopt;
     const unique_file handle(opened);
@@ -162,14 +162,13 @@ std::optional<file_identity> identity_at(const fs::path& path, bool follow_symli
 void require_plain_file(const file_status& status, const fs::path& path)
 {
     if (is_link(status))
-        fail("lock file is a symbolic link or junction; refusing to follow it (lock_options::follow_symlinks)",
-             path, ERROR_CANT_RESOLVE_FILENAME); // what Windows reports for a link loop
+        fail("lock file is a symbolic link or junction; refusing to follow it (lock_options::follow_symlinks)", path,
+             ERROR_CANT_RESOLVE_FILENAME); // what Windows reports for a link loop
     if (!is_regular_file(status))
         fail(std::string("lock file is ") + kind_of(status), path, ERROR_INVALID_PARAMETER);
     // As on POSIX: another name for the file may have been planted to make us overwrite it.
     if (status.links > 1)
-        fail("lock file has " + std::to_string(status.links) +
-                 " hard links; refusing a file that has other names",
+        fail("lock file has " + std::to_string(status.links) + " hard links; refusing a file that has other names",
              path, ERROR_TOO_MANY_LINKS);
 }
 
@@ -230,8 +229,7 @@ void write_content(native_file file, const std::string& content, const fs::path&
     while (written < record.size()) {
         OVERLAPPED position = at_offset(written);
         DWORD n = 0;
-        if (!::WriteFile(file, record.data() + written, static_cast<DWORD>(record.size() - written), &n,
-                         &position))
+        if (!::WriteFile(file, record.data() + written, static_cast<DWORD>(record.size() - written), &n, &position))
             fail("cannot write the holder into lock file", path, ::GetLastError());
         written += n;
     }

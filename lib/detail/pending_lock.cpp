@@ -127,9 +127,8 @@ struct release_events::state {
         // /proc/self/fd/N names the inode the wait opened, even if the path was replaced since.
         char name[32];
         std::snprintf(name, sizeof name, "/proc/self/fd/%d", file);
-        const int added = ::inotify_add_watch(instance, name,
-                                              IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_ATTRIB | IN_DELETE_SELF |
-                                                  IN_MOVE_SELF);
+        const int added = ::inotify_add_watch(
+            instance, name, IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
         if (added < 0)
             return watching::no;
         try {
@@ -316,7 +315,6 @@ struct release_events::state {
 
 #endif
 
-
 release_events::release_events() : state_(std::make_unique<state>()) {}
 release_events::release_events(for_one_wait_t tag) : state_(std::make_unique<state>(tag)) {}
 release_events::~release_events() = default;
@@ -478,8 +476,8 @@ struct blocked_thread {
         const auto left = until - std::chrono::steady_clock::now();
         if (left <= std::chrono::steady_clock::duration::zero())
             return;
-        const long long nanoseconds =
-            std::min<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left).count(), 60'000'000'000LL);
+        const long long nanoseconds = std::min<long long>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(left).count(), 60'000'000'000LL);
         const timespec timeout{static_cast<time_t>(nanoseconds / 1'000'000'000),
                                static_cast<long>(nanoseconds % 1'000'000'000)};
         pollfd ready{events.descriptor(), POLLIN, 0};

@@ -5,7 +5,6 @@
 #include "fork_handler.hpp"
 #endif
 
-
 namespace exclusive_control {
 namespace detail {
 
@@ -18,9 +17,9 @@ process_table& process_table::instance()
 #if !defined(_WIN32)
         // A fork() while another thread holds the mutex would leave the child's copy locked for
         // ever: the fork handler holds it across fork().
-        static const fork_participant participant{
-            []() noexcept { instance().mutex_.lock(); }, []() noexcept { instance().mutex_.unlock(); },
-            []() noexcept { instance().forget_parents_locks_and_unlock(); }};
+        static const fork_participant participant{[]() noexcept { instance().mutex_.lock(); },
+                                                  []() noexcept { instance().mutex_.unlock(); },
+                                                  []() noexcept { instance().forget_parents_locks_and_unlock(); }};
         join_fork_handler(fork_rank::process_table, participant);
 #endif
         return created;

@@ -161,7 +161,8 @@ public:
 
     void journal(char event, const std::string& detail = "-")
     {
-        write_all(journal_fd_, std::string(1, event) + ' ' + std::to_string(test_support::monotonic_ns()) + ' ' + detail + '\n',
+        write_all(journal_fd_,
+                  std::string(1, event) + ' ' + std::to_string(test_support::monotonic_ns()) + ' ' + detail + '\n',
                   dir_ / ("journal." + token_));
     }
 
@@ -295,8 +296,8 @@ public:
                     self_.violation("the " + marker.filename().string() + " marker of " + me_ +
                                     " vanished while it was inside");
                 else if (owner != me_)
-                    self_.violation("the " + marker.filename().string() + " marker of " + me_ +
-                                    " was replaced by " + owner + " while it was inside");
+                    self_.violation("the " + marker.filename().string() + " marker of " + me_ + " was replaced by " +
+                                    owner + " while it was inside");
                 else if (::unlink(marker.c_str()) != 0)
                     fail_io("unlink", marker);
             } catch (const std::exception& error) {
@@ -327,8 +328,8 @@ private:
             if (!read_whole(marker, owner))
                 continue; // gone: checked below, once ours is in
             if (!seen_owner.empty() && owner != seen_owner)
-                self_.violation("the marker changed from live " + seen_owner + " to " + owner + where +
-                                " while " + me_ + " held the lock");
+                self_.violation("the marker changed from live " + seen_owner + " to " + owner + where + " while " +
+                                me_ + " held the lock");
             if (!owner_lives(self_, owner)) {
                 if (::unlink(marker.c_str()) != 0 && errno != ENOENT)
                     fail_io("unlink", marker);
@@ -337,8 +338,7 @@ private:
                 seen_owner.clear();
                 continue;
             }
-            if (owner.substr(0, owner.find('.')) == self_.token() ||
-                std::chrono::steady_clock::now() > deadline) {
+            if (owner.substr(0, owner.find('.')) == self_.token() || std::chrono::steady_clock::now() > deadline) {
                 self_.violation(me_ + " got the lock while live " + owner + " was inside" + where);
                 if (::unlink(marker.c_str()) != 0 && errno != ENOENT) // take over, to go on
                     fail_io("unlink", marker);
@@ -603,8 +603,7 @@ int run_fcntl(participant& self, long iterations, unsigned seed)
                 fail_io("fcntl(F_SETLK)", path);
             if (std::chrono::steady_clock::now() > deadline) {
                 ::close(fd);
-                self.violation("fcntl peer could not get the lock within " +
-                               std::to_string(patience.count()) + " s");
+                self.violation("fcntl peer could not get the lock within " + std::to_string(patience.count()) + " s");
                 return 1;
             }
             std::this_thread::sleep_for(std::chrono::microseconds(100 + random() % 900));
@@ -664,8 +663,8 @@ int main(int argc, char** argv)
         else
             return usage();
         self.set_phase(outside);
-        std::cout << "done " << self.sections << ' ' << self.stale_markers << ' ' << self.timeouts << ' '
-                  << self.forks << ' ' << self.longest_wait_ms << std::endl;
+        std::cout << "done " << self.sections << ' ' << self.stale_markers << ' ' << self.timeouts << ' ' << self.forks
+                  << ' ' << self.longest_wait_ms << std::endl;
         return self.saw_violation() ? 1 : status;
     } catch (const std::exception& error) {
         std::cerr << "stress_worker: " << error.what() << '\n';

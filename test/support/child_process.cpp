@@ -137,14 +137,16 @@ struct child_process::process {
         close_end(from_child, true);
     }
 
-    bp::child start(const std::filesystem::path& program, const std::vector<std::string>& args,
-                    error_stream errors)
+    bp::child start(const std::filesystem::path& program, const std::vector<std::string>& args, error_stream errors)
     {
         const auto& arguments = native_arguments(args);
+        // The formatter reads `std_in < to_child, ... >` as a template argument list.
+        // clang-format off
         if (errors == error_stream::with_output)
             return bp::child(program.native(), bp::args(arguments), bp::std_in < to_child,
                              (bp::std_out & bp::std_err) > from_child);
         return bp::child(program.native(), bp::args(arguments), bp::std_in < to_child, bp::std_out > from_child);
+        // clang-format on
     }
 
     bp::pipe to_child;
@@ -329,7 +331,8 @@ bool first_byte_peer_can_lock(const std::filesystem::path& path)
 
 bool flock_peer_can_lock(const std::filesystem::path& path)
 {
-    child_process peer(bp::search_path("flock").string(), std::vector<std::string>{"--nonblock", "--conflict-exit-code", "3", path.string(), "true"});
+    child_process peer(bp::search_path("flock").string(),
+                       std::vector<std::string>{"--nonblock", "--conflict-exit-code", "3", path.string(), "true"});
     peer.close_stdin();
     const int status = peer.wait();
     if (status != 0 && status != 3)

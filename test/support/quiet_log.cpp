@@ -18,10 +18,7 @@ struct discard : sinks::basic_sink_backend<sinks::concurrent_feeding> {
 };
 
 struct quiet_log {
-    quiet_log()
-    {
-        boost::log::core::get()->add_sink(boost::make_shared<sinks::synchronous_sink<discard>>());
-    }
+    quiet_log() { boost::log::core::get()->add_sink(boost::make_shared<sinks::synchronous_sink<discard>>()); }
 };
 
 } // namespace

@@ -60,19 +60,19 @@ public:
     using wake_function = void (*)(void* waiter) noexcept;
 
     enum class outcome {
-        acquired,           ///< the lock_file owns the lock now
-        held_here,          ///< by another lock_file of this process; a wake-up comes on release
-        held_watched,       ///< elsewhere, watched for closes; poll too, for releases closing nothing
-        held_elsewhere,     ///< elsewhere, unwatched: poll with back-off
-        abandoned,          ///< the lock_file was closed, moved or destroyed, or this is a forked copy
-        failed              ///< see the error
+        acquired,       ///< the lock_file owns the lock now
+        held_here,      ///< by another lock_file of this process; a wake-up comes on release
+        held_watched,   ///< elsewhere, watched for closes; poll too, for releases closing nothing
+        held_elsewhere, ///< elsewhere, unwatched: poll with back-off
+        abandoned,      ///< the lock_file was closed, moved or destroyed, or this is a forked copy
+        failed          ///< see the error
     };
 
     /// Begins a wait for `lock` and attaches it, replacing a finished one. Returns nothing, with
     /// `error` set, if `lock` owns the lock (`resource_deadlock_would_occur`), has a wait pending
     /// (`operation_in_progress`), or the content cannot be rendered.
-    EXCLUSIVE_CONTROL_DECL static std::shared_ptr<pending_lock> start(lock_file& lock, release_events* events, wake_function wake,
-                                               void* waiter, std::error_code& error) noexcept;
+    EXCLUSIVE_CONTROL_DECL static std::shared_ptr<pending_lock>
+    start(lock_file& lock, release_events* events, wake_function wake, void* waiter, std::error_code& error) noexcept;
 
     /// One attempt, never waiting.
     EXCLUSIVE_CONTROL_DECL outcome try_once(std::error_code& error) noexcept;
