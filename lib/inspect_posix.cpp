@@ -33,27 +33,6 @@ void require_regular_file(const struct stat& status, const fs::path& path)
         fail(S_ISDIR(status.st_mode) ? "lock file is a directory" : "lock file is not a regular file", path, EINVAL);
 }
 
-/// A descriptor opened only to look. Between the moment we checked that this process does not
-/// hold the file and the moment we close, another thread may have taken it; the process table
-/// then keeps our descriptor open until that lock is released.
-class looking_descriptor {
-public:
-    looking_descriptor(file_identity identity, detail::unique_file fd) : identity_(identity), fd_(std::move(fd)) {}
-    looking_descriptor(const looking_descriptor&) = delete;
-    looking_descriptor& operator=(const looking_descriptor&) = delete;
-    ~looking_descriptor()
-    {
-        process_table& table = process_table::instance();
-        const auto guard = table.guard();
-        table.close_or_defer(identity_, std::move(fd_));
-    }
-    int get() const noexcept { return fd_.get(); }
-
-private:
-    file_identity identity_;
-    detail::unique_file fd_;
-};
-
 /// Opens the file only to read it: no creation, no blocking on a FIFO, not inherited.
 /// Returns an empty descriptor if the file no longer exists.
 detail::unique_file open_to_look(const fs::path& path)
@@ -102,7 +81,8 @@ lock_status inspect(const fs::path& path)
         struct stat opened;
         if (::fstat(fd.get(), &opened) != 0)
             fail("cannot stat lock file", path, errno);
-        const looking_descriptor file({opened.st_dev, opened.st_ino}, std::move(fd));
+        // Another thread may take the file before this closes: the table keeps it open then.
+        const detail::table_descriptor file({opened.st_dev, opened.st_ino}, std::move(fd));
         if (!(file_identity{opened.st_dev, opened.st_ino} == identity)) {
             if (attempt == attempts)
                 fail("lock file keeps being replaced while it is inspected", path, ESTALE);

@@ -117,7 +117,7 @@ void lock_file::unlock()
 
 bool lock_file::owns_lock() const noexcept
 {
-    return held_ && !held_->orphaned;
+    return held_ && !held_->orphaned();
 }
 
 bool lock_file::try_lock_until_steady(std::chrono::steady_clock::time_point deadline)
@@ -173,7 +173,6 @@ public:
                                          : std::string())
     {
     }
-    ~acquisition() { drop_descriptor(); }
     acquisition(const acquisition&) = delete;
     acquisition& operator=(const acquisition&) = delete;
 
@@ -182,17 +181,16 @@ public:
     /// The file the latest attempt found, and the descriptor kept open on it (none if the
     /// holder is in this process).
     const detail::file_identity& identity() const noexcept { return identity_; }
-    detail::native_file descriptor() const noexcept { return kept_ ? kept_->get() : detail::no_file; }
+    detail::native_file descriptor() const noexcept { return kept_.get(); }
 
 private:
     /// Opens the file and keeps the descriptor; false if another program's open excludes ours.
     bool open_descriptor();
-    void drop_descriptor() noexcept;
 
     const fs::path& path_;
     const lock_options& options_;
     const std::string content_;
-    std::optional<unique_file> kept_;
+    detail::table_descriptor kept_;
     detail::file_identity identity_{};
 };
 
@@ -203,7 +201,7 @@ attempt_result acquisition::try_once()
     // 1. If the path was deleted or replaced since the previous attempt, locking the file we
     // kept open would exclude nobody (hazard 5): start again from the path.
     if (kept_ && detail::identity_at(path_, options_.follow_symlinks) != std::optional(identity_))
-        drop_descriptor();
+        kept_.reset();
 
     // 2. Opening a descriptor of a file this process holds, just to find that out, and closing
     // it again would drop the fcntl lock (hazard 2).
@@ -219,29 +217,25 @@ attempt_result acquisition::try_once()
     // 3. Open it; not a symbolic link, FIFO, directory or file with two names (hazard 6).
     if (!kept_ && !open_descriptor())
         return {nullptr, blocker::another_process, detail::parse_holder({})};
-    const detail::native_file file = kept_->get();
-
     std::shared_ptr<held_file> held;
     {
-        const auto guard = table.guard();
+        const detail::table_guard guard = table.guard();
         // 4. fcntl would let this process lock the file twice, the table says no (hazard 1). The
         // descriptor may name a file we hold (a race with step 2): it stays open.
-        if (const held_file* mine = table.live_entry(identity_))
-            return {nullptr, blocker::this_process, detail::read_holder(mine->file.get())};
-        const std::optional<detail::lock_parts> parts = detail::try_lock(file, path_);
+        if (const held_file* mine = table.live_entry(guard, identity_))
+            return {nullptr, blocker::this_process, detail::read_holder(mine->file())};
+        const std::optional<detail::lock_parts> parts = detail::try_lock(kept_.get(), path_);
         if (!parts)
-            return {nullptr, blocker::another_process, detail::read_holder(file)};
+            return {nullptr, blocker::another_process, detail::read_holder(kept_.get())};
 
         // 5. From now on the table decides when a descriptor of this file may close.
-        held = std::make_shared<held_file>(identity_, std::move(*kept_), *parts);
-        kept_.reset();
-        table.insert(held);
+        held = table.insert(guard, std::move(kept_), *parts);
     }
 
     // 6. The content, zc.lockfile's format: " <content>\n" at offset 0, the rest truncated.
     if (options_.write_content) {
         try {
-            detail::write_content(held->file.get(), content_, path_);
+            detail::write_content(held->file(), content_, path_);
         } catch (...) {
             release(*held);
             throw;
@@ -257,26 +251,11 @@ bool acquisition::open_descriptor()
         return false;
     const detail::file_status status = detail::status_of(file.get(), path_);
     identity_ = status.identity;
-    kept_ = std::move(file);
     // A file of another type is never one this process holds, but a regular file with a
-    // second name may be: dropping goes through the table.
-    try {
-        detail::require_plain_file(status, path_);
-    } catch (...) {
-        drop_descriptor();
-        throw;
-    }
+    // second name may be: even this descriptor closes through the table.
+    kept_ = detail::table_descriptor(identity_, std::move(file));
+    detail::require_plain_file(status, path_);
     return true;
-}
-
-void acquisition::drop_descriptor() noexcept
-{
-    if (!kept_)
-        return;
-    process_table& table = process_table::instance();
-    const auto guard = table.guard();
-    table.close_or_defer(identity_, std::move(*kept_));
-    kept_.reset();
 }
 
 std::shared_ptr<held_file> acquire_now(const fs::path& path, const lock_options& options, std::string& holder)
@@ -291,16 +270,7 @@ std::shared_ptr<held_file> acquire_now(const fs::path& path, const lock_options&
 void release(held_file& held) noexcept
 {
     process_table& table = process_table::instance();
-    const auto guard = table.guard();
-    table.erase(held);
-    // A forked child's copy (hazard 4). The fork handler already closed the child's copies of
-    // the descriptors; unlocking would release the flock the child shares with its parent.
-    if (held.orphaned)
-        return;
-    detail::unlock(held.file.get(), held.parts);
-    // Under the table's mutex, so no other thread can take the file between these closes.
-    held.file = unique_file{};
-    held.deferred.clear();
+    table.release(table.guard(), held);
 }
 
 /// The one Boost.Log record and the exception of a failed acquisition.

@@ -419,9 +419,9 @@ pending_lock::outcome pending_lock::attempt()
         }
         if (wait.attempts->blocked_by_this_process()) {
             process_table& table = process_table::instance();
-            const auto guard = table.guard();
-            table.stop_listening(wait);
-            if (table.listen_for_release(wait.attempts->identity(), wait))
+            const table_guard guard = table.guard();
+            table.stop_listening(guard, wait);
+            if (table.listen_for_release(guard, wait.attempts->identity(), wait))
                 return outcome::held_here;
             continue; // released since the attempt
         }
@@ -557,8 +557,7 @@ void pending_lock::finish() noexcept
         wait.wake = nullptr;
     }
     process_table& table = process_table::instance();
-    const auto guard = table.guard();
-    table.stop_listening(wait);
+    table.stop_listening(table.guard(), wait);
 }
 
 void pending_lock::clean_up() noexcept

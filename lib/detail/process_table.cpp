@@ -37,9 +37,9 @@ void process_table::forget_parents_locks_and_unlock() noexcept
     // already (the child's copies would have kept the parent's flock alive after the parent
     // died), so dropping them here closes nothing.
     for (auto& [identity, held] : held_) {
-        held->orphaned = true;
-        held->file = unique_file{};
-        held->deferred.clear();
+        held->orphaned_ = true;
+        held->file_ = unique_file{};
+        held->deferred_.clear();
     }
     held_.clear();
     parked_.clear();
@@ -53,26 +53,32 @@ std::optional<std::string> process_table::holder_if_held(const file_identity& id
 {
     if (!may_hold_any())
         return std::nullopt;
-    const std::lock_guard<std::mutex> held(mutex_);
-    if (const held_file* entry = live_entry(identity))
-        return read_holder(entry->file.get());
+    const table_guard guard(mutex_);
+    if (const held_file* held = entry(identity))
+        return read_holder(held->file());
     return std::nullopt;
 }
 
-held_file* process_table::live_entry(const file_identity& identity) const
+held_file* process_table::entry(const file_identity& identity) const
 {
     const auto found = held_.find(identity);
     return found == held_.end() ? nullptr : found->second.get();
 }
 
-void process_table::insert(const std::shared_ptr<held_file>& held)
+const held_file* process_table::live_entry(const table_guard&, const file_identity& identity) const
 {
-    const file_identity identity = held->identity;
-    if (held_.try_emplace(identity, held).second)
-        entries_.fetch_add(1, std::memory_order_release);
+    return entry(identity);
 }
 
-void process_table::erase(const held_file& held)
+std::shared_ptr<held_file> process_table::insert(const table_guard&, table_descriptor&& file, lock_parts parts)
+{
+    auto held = std::make_shared<held_file>(file.identity_, std::move(file.file_), parts);
+    held_.emplace(held->identity, held);
+    entries_.fetch_add(1, std::memory_order_release);
+    return held;
+}
+
+void process_table::release(const table_guard&, held_file& held) noexcept
 {
     const auto found = held_.find(held.identity);
     if (found != held_.end() && found->second.get() == &held) {
@@ -84,14 +90,38 @@ void process_table::erase(const held_file& held)
             listener->second->released();
         listeners_.erase(first, last);
     }
+    if (held.orphaned_)
+        return;
+    unlock(held.file_.get(), held.parts);
+    held.file_ = unique_file{};
+    held.deferred_.clear();
+}
+
+table_descriptor& table_descriptor::operator=(table_descriptor&& other) noexcept
+{
+    if (this != &other) {
+        reset();
+        identity_ = other.identity_;
+        file_ = std::move(other.file_);
+    }
+    return *this;
+}
+
+void table_descriptor::reset() noexcept
+{
+    if (file_.get() == no_file)
+        return;
+    process_table& table = process_table::instance();
+    const table_guard guard = table.guard();
+    table.close_or_defer(identity_, std::move(file_));
 }
 
 void process_table::close_or_defer(const file_identity& identity, unique_file file)
 {
     close_unparked();
     try {
-        if (held_file* holder = live_entry(identity))
-            holder->deferred.push_back(std::move(file));
+        if (held_file* holder = entry(identity))
+            holder->deferred_.push_back(std::move(file));
         else if (held_by_this_process(file.get()))
             parked_.push_back({identity, std::move(file)});
     } catch (const std::bad_alloc&) {
@@ -103,8 +133,8 @@ void process_table::close_unparked() noexcept
 {
     for (auto parked = parked_.begin(); parked != parked_.end();) {
         try {
-            if (held_file* holder = live_entry(parked->identity))
-                holder->deferred.push_back(std::move(parked->file)); // ours now: kept until release
+            if (held_file* holder = entry(parked->identity))
+                holder->deferred_.push_back(std::move(parked->file)); // ours now: kept until release
             else if (held_by_this_process(parked->file.get())) {
                 ++parked;
                 continue;
@@ -117,15 +147,15 @@ void process_table::close_unparked() noexcept
     }
 }
 
-bool process_table::listen_for_release(const file_identity& identity, release_listener& listener)
+bool process_table::listen_for_release(const table_guard&, const file_identity& identity, release_listener& listener)
 {
-    if (live_entry(identity) == nullptr)
+    if (entry(identity) == nullptr)
         return false;
     listeners_.emplace(identity, &listener);
     return true;
 }
 
-void process_table::stop_listening(release_listener& listener) noexcept
+void process_table::stop_listening(const table_guard&, release_listener& listener) noexcept
 {
     for (auto entry = listeners_.begin(); entry != listeners_.end();)
         entry = entry->second == &listener ? listeners_.erase(entry) : std::next(entry);
