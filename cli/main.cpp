@@ -7,6 +7,8 @@
 
 #include <exclusive_control/exclusive_control.hpp>
 
+#include "detail/printable.hpp"
+
 #include <boost/log/core.hpp>
 
 #include <exception>
@@ -44,13 +46,15 @@ int status_command(const std::vector<std::string>& words)
             return 0;
         }
         const exclusive_control::lock_status status = exclusive_control::inspect(arguments.lock_path);
+        // The content is anybody's to write: an escape sequence in it must not reach the terminal.
+        const std::string holder = exclusive_control::detail::printable(status.holder);
         if (status.locked) {
-            std::cout << "locked by " << status.holder << '\n';
+            std::cout << "locked by " << holder << '\n';
             return 0;
         }
         std::cout << "unlocked";
         if (status.holder != "UNKNOWN")
-            std::cout << " (last held by " << status.holder << ')';
+            std::cout << " (last held by " << holder << ')';
         std::cout << '\n';
         return 1;
     } catch (const cli::usage_error& error) {

@@ -3,6 +3,8 @@
 
 #include <exclusive_control/exclusive_control.hpp>
 
+#include "detail/printable.hpp"
+
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -208,11 +210,13 @@ int run_locked(const run_arguments& arguments)
         else
             lock.emplace(arguments.lock_path, options);
     } catch (const exclusive_control::lock_timeout& busy) {
-        std::cerr << "exclusive-control: " << busy.path().string() << " is still locked by " << busy.holder()
+        std::cerr << "exclusive-control: " << busy.path().string() << " is still locked by "
+                  << exclusive_control::detail::printable(busy.holder())
                   << " after " << *arguments.wait_seconds << " s\n";
         return arguments.conflict_exit_code;
     } catch (const exclusive_control::lock_error& busy) {
-        std::cerr << "exclusive-control: " << busy.path().string() << " is locked by " << busy.holder() << '\n';
+        std::cerr << "exclusive-control: " << busy.path().string() << " is locked by "
+                  << exclusive_control::detail::printable(busy.holder()) << '\n';
         return arguments.conflict_exit_code;
     }
     return run_while_holding(arguments.command);

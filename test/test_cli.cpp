@@ -206,6 +206,31 @@ BOOST_AUTO_TEST_CASE(status_sees_a_flock_peer)
     BOOST_TEST(peer.wait() == 0);
 }
 
+// A lock file's content is anybody's to write: printed raw, an escape sequence in it would
+// drive the user's terminal.
+BOOST_AUTO_TEST_CASE(a_holder_that_wrote_control_bytes_is_shown_escaped)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    test_support::write_file(path, " job\x1b]0;owned\x07\n");
+    child_process peer("/usr/bin/flock", {path.string(), "sh", "-c", "echo locked; exec cat >/dev/null"});
+    BOOST_TEST_REQUIRE(peer.read_line() == "locked");
+    const std::string shown = "job\\x1b]0;owned\\x07";
+
+    BOOST_TEST(run_tool({"status", path.string()}).output == "locked by " + shown + "\n");
+    const outcome run = run_tool({"run", path.string(), "--", "true"});
+    BOOST_TEST(run.status == 1);
+    BOOST_TEST(contains(run.output, "is locked by " + shown + "\n"), run.output);
+    const outcome waited = run_tool({"run", "--wait", "0.05", path.string(), "--", "true"});
+    BOOST_TEST(waited.status == 1);
+    BOOST_TEST(contains(waited.output, "is still locked by " + shown + " after"), waited.output);
+    BOOST_TEST(waited.output.find('\x1b') == std::string::npos, waited.output);
+
+    peer.close_stdin();
+    BOOST_TEST(peer.wait() == 0);
+    BOOST_TEST(run_tool({"status", path.string()}).output == "unlocked (last held by " + shown + ")\n");
+}
+
 BOOST_AUTO_TEST_CASE(status_errors_exit_2_with_a_message)
 {
     temp_dir dir;
