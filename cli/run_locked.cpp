@@ -211,8 +211,8 @@ int run_locked(const run_arguments& arguments)
             lock.emplace(arguments.lock_path, options);
     } catch (const exclusive_control::lock_timeout& busy) {
         std::cerr << "exclusive-control: " << busy.path().string() << " is still locked by "
-                  << exclusive_control::detail::printable(busy.holder())
-                  << " after " << *arguments.wait_seconds << " s\n";
+                  << exclusive_control::detail::printable(busy.holder()) << " after " << *arguments.wait_seconds
+                  << " s\n";
         return arguments.conflict_exit_code;
     } catch (const exclusive_control::lock_error& busy) {
         std::cerr << "exclusive-control: " << busy.path().string() << " is locked by "
