@@ -114,7 +114,7 @@ build_boost() {
 mingw_version=$(dpkg-query -W -f='${Package} ${Version}\n' g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev)
 boost="$cache_dir/mingw-boost-$boost_version-$(cache_key "$boost_version" "$mingw_version" \
   "${boost_targets[*]}" "$(declare -f build_boost)")"
-mkdir -p "$cache_dir"
+mkdir -p "$cache_dir" "$build"
 # The lock keeps two runs from building the same entry at once; the second finds it made.
 exec {boost_lock}>"$boost.lock"
 flock "$boost_lock"
