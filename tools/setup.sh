@@ -6,9 +6,10 @@
 # arguments are installed too, without their recommendations (for wine, those are hundreds of
 # megabytes of desktop libraries that headless tests do not use).
 set -euo pipefail
-# python3-venv: the environments under build/ for the Python peers and for Conan.
-packages=(g++ cmake make libboost1.81-all-dev libboost1.81-tools-dev util-linux pkg-config strace
-          clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14 python3-venv)
+# python3-venv: the environments for the Python peers and for Conan. ninja-build: the generator
+# of tools/test.sh's CMake builds (make stays for Conan's and the pkg-config user's).
+packages=(g++ cmake make ninja-build libboost1.81-all-dev libboost1.81-tools-dev util-linux pkg-config
+          strace clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14 python3-venv)
 extra=()
 for arg in "$@"; do
   case "$arg" in

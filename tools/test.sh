@@ -11,7 +11,10 @@
 # test_python_peers, whose Python peers tools/setup_peers.sh installs first. The stress and chaos
 # suites run at their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
 # smaller under the sanitizers, unless the EXCLUSIVE_CONTROL_STRESS_* and
-# EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise.
+# EXCLUSIVE_CONTROL_CHAOS_* variables say otherwise. Each stage ends with its wall time
+# (`== NAME done in N s`). CMake builds use Ninja unless CMAKE_GENERATOR says otherwise (a build
+# directory keeps the generator it was made with). What does not depend on our sources is kept
+# outside the clone (tools/cache.sh: EXCLUSIVE_CONTROL_CACHE_DIR).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=false
@@ -25,19 +28,44 @@ for arg in "$@"; do
     *) echo "usage: tools/test.sh [--quick] [--no-windows] [--check-format]" >&2; exit 2 ;;
   esac
 done
-bash "$root/tools/setup.sh"
-if $check_format; then
-  echo "== format"
-  bash "$root/tools/check_format.sh"
-fi
-# The Python peers of test_python_peers, pinned, in build/peers (pip, from PyPI).
-bash "$root/tools/setup_peers.sh" "$root/build/peers"
+source "$root/tools/cache.sh"
+export CMAKE_GENERATOR=${CMAKE_GENERATOR:-Ninja}
 jobs=$(nproc)
+started=$SECONDS
+
+stage() { # name command...
+  local stage_started=$SECONDS
+  echo "== $1"
+  "${@:2}"
+  echo "== $1 done in $((SECONDS - stage_started)) s"
+}
+
+# The Python peers of test_python_peers, pinned (pip, from PyPI), in the cache under a key of the
+# Python and the requirements; build/peers, where the CMake builds look, points there.
+# setup_peers.sh completes an entry that an interrupted run left half made; the lock keeps two
+# runs from filling one entry at once.
+peers() {
+  local key entry
+  key=$(cache_key "$(python3 -c 'import sys; print(sys.version, sys.base_prefix)')" \
+    "$(cat "$root"/test/peers/requirements*.txt "$root/tools/setup_peers.sh")")
+  entry="$cache_dir/peers-$key"
+  mkdir -p "$cache_dir" "$root/build"
+  flock "$entry.lock" bash "$root/tools/setup_peers.sh" "$entry"
+  if [ ! -L "$root/build/peers" ] || [ "$(readlink "$root/build/peers")" != "$entry" ]; then
+    rm -rf "$root/build/peers"
+    ln -s "$entry" "$root/build/peers"
+  fi
+}
+
+stage setup bash "$root/tools/setup.sh"
+if $check_format; then
+  stage format bash "$root/tools/check_format.sh"
+fi
+stage peers peers
 
 run_suite() { # name, extra cmake arguments...
   local name=$1; shift
   local build="$root/build/$name"
-  echo "== $name"
   cmake -S "$root" -B "$build" -DEXCLUSIVE_CONTROL_WARNINGS_AS_ERRORS=ON "$@" >/dev/null
   cmake --build "$build" -j"$jobs" >"$build/build.log" 2>&1 || { cat "$build/build.log"; exit 1; }
   (cd "$build" && ctest --output-on-failure -j"$jobs")
@@ -51,23 +79,22 @@ sanitized_sizes() {
   export EXCLUSIVE_CONTROL_CHAOS_KILLS=${EXCLUSIVE_CONTROL_CHAOS_KILLS:-15}
 }
 
-run_suite debug -DCMAKE_BUILD_TYPE=Debug
+# The plain build links the shared library, where symbol visibility can go wrong: every suite
+# then runs against it here, and against the static one under the sanitizers (and on Windows).
+stage debug run_suite debug -DCMAKE_BUILD_TYPE=Debug -DBUILD_SHARED_LIBS=ON
 if ! $quick; then
   (sanitized_sizes
-   run_suite asan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=address,undefined
-   TSAN_OPTIONS="halt_on_error=1 die_after_fork=0" run_suite tsan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=thread)
+   stage asan run_suite asan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=address,undefined
+   TSAN_OPTIONS="halt_on_error=1 die_after_fork=0" stage tsan run_suite tsan -DCMAKE_BUILD_TYPE=Debug -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF -DEXCLUSIVE_CONTROL_SANITIZE=thread)
   # The fuzz targets as libFuzzer programs, each run once on every input of its corpus.
-  run_suite fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXCLUSIVE_CONTROL_FUZZ=ON \
+  stage fuzz run_suite fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXCLUSIVE_CONTROL_FUZZ=ON \
     -DEXCLUSIVE_CONTROL_BUILD_TESTS=OFF -DEXCLUSIVE_CONTROL_BUILD_EXAMPLES=OFF -DEXCLUSIVE_CONTROL_BUILD_BENCHMARKS=OFF \
     -DEXCLUSIVE_CONTROL_BUILD_CLI=OFF -DEXCLUSIVE_CONTROL_INSTALL=OFF
-  echo "== tidy"
-  bash "$root/tools/tidy.sh"
-  echo "== packaging"
-  bash "$root/tools/check_packaging.sh" "$root/build/packaging"
-  echo "== conan"
-  bash "$root/tools/check_conan.sh"
+  stage tidy bash "$root/tools/tidy.sh"
+  stage packaging bash "$root/tools/check_packaging.sh" "$root/build/packaging"
+  stage conan bash "$root/tools/check_conan.sh"
 fi
 if $windows; then
-  bash "$root/tools/test_windows.sh"
+  stage windows bash "$root/tools/test_windows.sh"
 fi
-echo "All tests passed."
+echo "All tests passed in $((SECONDS - started)) s."

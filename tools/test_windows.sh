@@ -4,14 +4,16 @@
 # The Windows build: cross-compiled with mingw-w64 and tested under wine, from Debian's packages
 # only. Debian packages no Boost libraries for mingw, so the few the tests link (Log, Thread,
 # Filesystem, Test's unit_test_framework, and what those need) are built once from Debian's own
-# source package of the Boost installed here, and kept in build/windows/boost-<version>; later
-# runs reuse them. The wine prefix is build/windows/wineprefix.
+# source package of the Boost installed here, and kept outside the clone (tools/cache.sh) under a
+# key of the Boost version, the compiler's version and how they are built; later runs, from any
+# clone, reuse them. The wine prefix is build/windows/wineprefix.
 #
 # Wine does not refuse reads of a byte range another handle has locked, as Windows does: of the
 # tests named *_proven_only_on_real_windows, one passes here whatever is locked, the other is
 # skipped (doc/caveats.adoc says more).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/tools/cache.sh"
 build="$root/build/windows"
 jobs=$(nproc)
 sudo=""
@@ -20,7 +22,6 @@ sudo=""
 bash "$root/tools/setup.sh" g++-mingw-w64-x86-64-posix wine wine64
 # The version of the source package, which a binary-only rebuild's +bN suffix would not match.
 boost_version=$(dpkg-query -W -f='${source:Version}' libboost1.81-dev)
-boost="$build/boost-$boost_version"
 
 # A deb-src entry beside each enabled deb entry of a Debian archive, so that `apt-get source`
 # finds the source of the Boost installed here. Other vendors' archives are left alone: not all
@@ -76,7 +77,7 @@ done
 
 build_boost() {
   local work="$boost.partial" started=$SECONDS
-  echo "== Boost $boost_version for mingw (built once, kept in ${boost#"$root"/})"
+  echo "== Boost $boost_version for mingw (built once, kept in $boost)"
   bash "$root/tools/setup.sh" dpkg-dev # dpkg-source
   apt-cache showsrc boost1.81 2>/dev/null | grep -q "^Package:" || add_deb_src
   rm -rf "$work"
@@ -104,11 +105,21 @@ build_boost() {
   find "$work" -mindepth 1 -maxdepth 1 ! -name stage -exec rm -rf {} +
   mkdir "$work/src"
   ln -s /usr/include/boost "$work/src/boost"
-  mv "$work" "$boost"
+  mv -T "$work" "$boost"
   echo "   built in $((SECONDS - started)) s"
 }
 
+# The key: all that goes into the libraries. The mingw packages' versions name the compiler and
+# its runtime headers; build_boost's text holds the b2 options; the targets are listed above.
+mingw_version=$(dpkg-query -W -f='${Package} ${Version}\n' g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev)
+boost="$cache_dir/mingw-boost-$boost_version-$(cache_key "$boost_version" "$mingw_version" \
+  "${boost_targets[*]}" "$(declare -f build_boost)")"
+mkdir -p "$cache_dir" "$build"
+# The lock keeps two runs from building the same entry at once; the second finds it made.
+exec {boost_lock}>"$boost.lock"
+flock "$boost_lock"
 [ -d "$boost" ] || build_boost
+exec {boost_lock}>&-
 
 echo "== windows (mingw-w64, under wine)"
 # No Mono or Gecko: not packaged here, and the tests need neither. Wine names files on disk in
