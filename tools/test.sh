@@ -6,8 +6,8 @@
 # lib/ and cli/ (tools/tidy.sh), then the packaging checks (tools/check_packaging.sh: b2, the
 # CMake package three ways, pkg-config), then Conan itself (tools/check_conan.sh: `conan create
 # .`, shared and static), then the Windows build under wine (tools/test_windows.sh). `--quick`
-# runs the plain build only; `--no-windows` skips the Windows build; `--check-format` first
-# checks the C++ files against .clang-format (tools/check_format.sh). The suites include
+# runs the plain build only; `--no-windows` skips the Windows build. First of all it checks the
+# C++ files against .clang-format (tools/check_format.sh; `--fix` there rewrites them). The suites include
 # test_python_peers, whose Python peers tools/setup_peers.sh installs first. The stress and chaos
 # suites run at their CI sizes (8 processes x 4 threads x 100 sections; 40 kills) in the plain build and
 # smaller under the sanitizers, unless the EXCLUSIVE_CONTROL_STRESS_* and
@@ -19,13 +19,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=false
 windows=true
-check_format=false
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=true; windows=false ;;
     --no-windows) windows=false ;;
-    --check-format) check_format=true ;;
-    *) echo "usage: tools/test.sh [--quick] [--no-windows] [--check-format]" >&2; exit 2 ;;
+    *) echo "usage: tools/test.sh [--quick] [--no-windows]" >&2; exit 2 ;;
   esac
 done
 source "$root/tools/cache.sh"
@@ -58,9 +56,7 @@ peers() {
 }
 
 stage setup bash "$root/tools/setup.sh"
-if $check_format; then
-  stage format bash "$root/tools/check_format.sh"
-fi
+stage format bash "$root/tools/check_format.sh"
 stage peers peers
 
 run_suite() { # name, extra cmake arguments...
