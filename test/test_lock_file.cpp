@@ -7,13 +7,18 @@
 #include <exclusive_control/exclusive_control.hpp>
 
 #include "child_process.hpp"
-#include "interpose/gethostname.hpp"
+#include "log_capture.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
+#if !defined(_WIN32)
+#include "interpose/gethostname.hpp"
+#endif
 
 #include <boost/asio/ip/host_name.hpp>
 
+#if !defined(_WIN32)
 #include <sys/stat.h>
-#include <unistd.h>
+#endif
 
 #include <filesystem>
 #include <type_traits>
@@ -26,8 +31,9 @@ using test_support::write_file;
 using namespace std::string_literals;
 
 namespace {
-const std::string own_record = " " + std::to_string(::getpid()) + "\n";
-}
+const std::string own_pid = test_support::this_process_id();
+const std::string own_record = " " + own_pid + "\n";
+} // namespace
 
 BOOST_AUTO_TEST_CASE(lock_creates_the_file_and_writes_the_pid_as_zc_lockfile_does)
 {
@@ -43,18 +49,24 @@ BOOST_AUTO_TEST_CASE(lock_creates_the_file_and_writes_the_pid_as_zc_lockfile_doe
 BOOST_AUTO_TEST_CASE(second_lock_in_same_process_fails_with_path_and_holder)
 {
     temp_dir dir;
-    ec::lock_file lock(dir / "lock");
+    ec::lock_file lock(dir / "lock", {"{pid};{hostname}"});
     try {
         ec::lock_file second(dir / "lock");
         BOOST_FAIL("the second lock succeeded");
     } catch (const ec::lock_error& error) {
         BOOST_TEST(error.path() == dir / "lock");
-        BOOST_TEST(error.holder() == std::to_string(::getpid()));
-        BOOST_TEST(std::string(error.what()).find((dir / "lock").string()) != std::string::npos);
+        BOOST_TEST(error.holder() == own_pid + ";" + boost::asio::ip::host_name());
+        BOOST_TEST(test_support::contains(error.what(), (dir / "lock").u8string()), error.what());
     }
     BOOST_TEST(lock.owns_lock());
+    ec::lock_file deferred(dir / "lock", std::defer_lock);
+    BOOST_TEST(!deferred.try_lock());
+    lock.close();
+    BOOST_TEST(deferred.try_lock());
 }
 
+// POSIX: a flock(1) peer.
+#if !defined(_WIN32)
 BOOST_AUTO_TEST_CASE(what_shows_control_bytes_of_the_holder_instead_of_ending_at_a_nul)
 {
     temp_dir dir;
@@ -84,6 +96,7 @@ BOOST_AUTO_TEST_CASE(what_shows_control_bytes_of_the_holder_instead_of_ending_at
     flock_holder.close_stdin();
     BOOST_TEST(flock_holder.wait() == 0);
 }
+#endif
 
 BOOST_AUTO_TEST_CASE(close_releases_leaves_the_file_and_allows_relocking)
 {
@@ -114,8 +127,7 @@ BOOST_AUTO_TEST_CASE(destructor_releases)
     {
         ec::lock_file lock(dir / "lock");
     }
-    BOOST_TEST(test_support::flock_peer_can_lock(dir / "lock"));
-    BOOST_TEST(test_support::fcntl_peer_can_lock(dir / "lock"));
+    BOOST_TEST(test_support::every_peer_can_lock(dir / "lock"));
 }
 
 BOOST_AUTO_TEST_CASE(existing_content_is_replaced_only_once_the_lock_is_held)
@@ -134,9 +146,11 @@ BOOST_AUTO_TEST_CASE(hostname_template_writes_pid_and_hostname)
     {
         ec::lock_file lock(dir / "lock", {"{pid};{hostname}"});
     }
-    BOOST_TEST(read_file(dir / "lock") == " " + std::to_string(::getpid()) + ";" + boost::asio::ip::host_name() + "\n");
+    BOOST_TEST(read_file(dir / "lock") == " " + own_pid + ";" + boost::asio::ip::host_name() + "\n");
 }
 
+// POSIX: gethostname(2) interposed.
+#if !defined(_WIN32)
 BOOST_AUTO_TEST_CASE(failed_hostname_lookup_throws_filesystem_error_naming_the_path_and_touches_nothing)
 {
     temp_dir dir;
@@ -173,6 +187,7 @@ BOOST_AUTO_TEST_CASE(failed_hostname_lookup_throws_filesystem_error_naming_the_p
     ec::lock_file lock(path);
     BOOST_TEST(read_file(path) == own_record);
 }
+#endif
 
 BOOST_AUTO_TEST_CASE(without_content_the_file_is_locked_in_place_unchanged)
 {
@@ -187,6 +202,8 @@ BOOST_AUTO_TEST_CASE(without_content_the_file_is_locked_in_place_unchanged)
     BOOST_TEST(read_file(dir / "data") == "precious data\nsecond line");
 }
 
+// POSIX: file modes and the umask.
+#if !defined(_WIN32)
 BOOST_AUTO_TEST_CASE(new_file_gets_0644_minus_umask_by_default)
 {
     temp_dir dir;
@@ -224,6 +241,8 @@ BOOST_AUTO_TEST_CASE(permissions_option_applies_to_new_files_only)
     BOOST_TEST((fs::status(dir / "existing").permissions() == (fs::perms::owner_read | fs::perms::owner_write)));
 }
 
+#endif
+
 BOOST_AUTO_TEST_CASE(lock_file_is_move_only_and_moves_the_lock)
 {
     static_assert(!std::is_copy_constructible_v<ec::lock_file>);
@@ -236,14 +255,14 @@ BOOST_AUTO_TEST_CASE(lock_file_is_move_only_and_moves_the_lock)
     BOOST_TEST(moved.owns_lock());
     BOOST_TEST(!first.owns_lock());
     first.close(); // a moved-from object releases nothing
-    BOOST_TEST(!test_support::flock_peer_can_lock(dir / "lock"));
+    BOOST_TEST(test_support::no_peer_can_lock(dir / "lock"));
 
     ec::lock_file other(dir / "other");
     other = std::move(moved); // releases "other", takes over "lock"
     BOOST_TEST(other.owns_lock());
     BOOST_TEST(other.path() == dir / "lock");
-    BOOST_TEST(test_support::flock_peer_can_lock(dir / "other"));
-    BOOST_TEST(!test_support::flock_peer_can_lock(dir / "lock"));
+    BOOST_TEST(test_support::every_peer_can_lock(dir / "other"));
+    BOOST_TEST(test_support::no_peer_can_lock(dir / "lock"));
 }
 
 BOOST_AUTO_TEST_CASE(deferred_lock_touches_no_file_until_locked)
@@ -255,4 +274,27 @@ BOOST_AUTO_TEST_CASE(deferred_lock_touches_no_file_until_locked)
     BOOST_TEST(lock.try_lock());
     lock.close();
     BOOST_TEST(read_file(dir / "lock") == own_record);
+}
+
+BOOST_AUTO_TEST_CASE(non_ascii_path_is_locked_contended_and_reported_whole)
+{
+    temp_dir dir;
+    const fs::path path = dir / fs::u8path("verrou-\u00e9t\u00e9-\u6f22\u5b57.lock");
+    ec::lock_file lock(path);
+    BOOST_TEST(fs::exists(path));
+    test_support::log_capture capture;
+    try {
+        ec::lock_file second(path);
+        BOOST_FAIL("locked twice");
+    } catch (const ec::lock_error& error) {
+        BOOST_TEST((error.path() == path));
+        BOOST_TEST(test_support::contains(error.what(), path.u8string()), error.what());
+    }
+    BOOST_TEST_REQUIRE(capture.records().size() == 1u);
+    BOOST_TEST(capture.records()[0].message == "Error locking file " + path.u8string() + "; pid=" + own_pid);
+    test_support::child_process contender(test_support::lock_holder(), {"try", path.u8string()});
+    BOOST_TEST(contender.read_line() == "busy " + own_pid);
+    BOOST_TEST(contender.wait() == 3);
+    lock.close();
+    BOOST_TEST(read_file(path) == own_record);
 }

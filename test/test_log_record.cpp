@@ -78,6 +78,23 @@ BOOST_AUTO_TEST_CASE(record_cuts_the_holder_between_utf8_characters)
                "Error locking file " + path.string() + "; pid=" + euros.substr(0, 20 * euro.size()));
 }
 
+BOOST_AUTO_TEST_CASE(record_of_a_lock_held_by_another_process_names_the_path_and_that_process)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    test_support::child_process holder(test_support::lock_holder(), {"hold", path.u8string()});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+    log_capture capture;
+    BOOST_CHECK_THROW(ec::lock_file{path}, ec::lock_error);
+    const auto records = capture.records();
+    BOOST_TEST_REQUIRE(records.size() == 1u);
+    BOOST_TEST(records[0].severity == boost::log::trivial::error);
+    BOOST_TEST(records[0].channel == "exclusive_control");
+    BOOST_TEST(records[0].message == "Error locking file " + path.u8string() + "; pid=" + std::to_string(holder.pid()));
+    holder.close_stdin();
+    BOOST_TEST(holder.wait() == 0);
+}
+
 // On Windows, test_windows has this with a peer that locks byte 0 as zc.lockfile does there.
 #if !defined(_WIN32)
 BOOST_AUTO_TEST_CASE(holder_that_wrote_nothing_is_unknown)
