@@ -113,18 +113,6 @@ fs::filesystem_error filesystem_error_of(Body body)
 
 // ---- The file, and byte 0 ------------------------------------------------------------------
 
-// The space is byte 0, the one locked: doc/design.adoc pins hazard 7 here. test_lock_file has
-// the same format on every platform.
-BOOST_AUTO_TEST_CASE(lock_writes_a_space_the_pid_and_a_newline_as_zc_lockfile_does)
-{
-    temp_dir dir;
-    write_file(dir / "lock", "a longer line a previous holder left\n");
-    {
-        ec::lock_file lock(dir / "lock");
-    }
-    BOOST_TEST(read_file(dir / "lock") == " " + own_pid + "\n");
-}
-
 BOOST_AUTO_TEST_CASE(zc_lockfile_style_peer_is_excluded_while_we_hold_the_lock)
 {
     temp_dir dir;
