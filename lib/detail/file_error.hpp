@@ -17,6 +17,7 @@
 #include <windows.h>
 #endif
 
+#include <cerrno>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -37,6 +38,16 @@ namespace detail {
 {
     throw std::filesystem::filesystem_error(what, path, std::error_code(error, std::generic_category()));
 }
+#endif
+
+/// The library's own reasons, in the operating system's terms: what is not a lock file, and a
+/// path replaced over and over while it is looked at.
+#if defined(_WIN32)
+constexpr DWORD error_invalid_argument = ERROR_INVALID_PARAMETER;
+constexpr DWORD error_file_replaced = ERROR_FILE_INVALID;
+#else
+constexpr int error_invalid_argument = EINVAL;
+constexpr int error_file_replaced = ESTALE;
 #endif
 
 } // namespace detail
