@@ -6,7 +6,7 @@
 #include "lock_probe.hpp"
 
 #include "file_error.hpp"
-#include "lock_query.hpp"
+#include "lock_query_posix.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -33,8 +33,7 @@ std::optional<file_status> status_at(const fs::path& path)
 void require_regular_file(const file_status& file, const fs::path& path)
 {
     if (!S_ISREG(file.stat.st_mode))
-        fail(S_ISDIR(file.stat.st_mode) ? "lock file is a directory" : "lock file is not a regular file", path,
-             EINVAL);
+        fail(S_ISDIR(file.stat.st_mode) ? "lock file is a directory" : "lock file is not a regular file", path, EINVAL);
 }
 
 listed_by_name locks_listed_for(const fs::path& path, const file_status& status)

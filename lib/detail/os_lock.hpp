@@ -16,6 +16,15 @@
 //   byte-range locks are mandatory, so nobody could read the holder's content (hazard 7).
 //
 // Tests: every suite under test/ goes through here; test_windows.cpp for the Windows half.
+//
+// Where the platform lives (doc/design.adoc, "Porting: where the platform lives"): a file
+// compiled or included for one platform family only ends in `_posix` (every POSIX system),
+// `_linux` or `_windows`, and the build picks files by that suffix; inside a `_posix` file,
+// `#if defined(__linux__)` chooses among POSIX systems. A file without a suffix compiles
+// everywhere and reaches the platform through a seam, a header without a suffix that each
+// platform implements: this one, and lock_probe.hpp for inspect(). It uses `#if` only to leave
+// out a step that a platform lacks (fork on Windows), never to hold one platform's way of doing
+// a step.
 
 #include <exclusive_control/lock_options.hpp>
 
@@ -60,7 +69,7 @@ constexpr native_file no_file = -1;
 #endif
 
 /// Owns one descriptor (POSIX) or handle (Windows) that the library opened. POSIX: the
-/// descriptor comes from open_listed() (fork_handler.hpp), so that a forked child closes its
+/// descriptor comes from open_listed() (fork_handler_posix.hpp), so that a forked child closes its
 /// copy; `open_file` does both.
 class unique_file {
 public:

@@ -6,8 +6,8 @@
 #include "os_lock.hpp"
 
 #include "file_error.hpp"
-#include "file_lock_handle.hpp"
-#include "fork_handler.hpp"
+#include "file_lock_handle_posix.hpp"
+#include "fork_handler_posix.hpp"
 #include "holder.hpp"
 
 #include <boost/interprocess/exceptions.hpp>
