@@ -29,9 +29,6 @@ namespace detail {
 /// Throws: `std::filesystem::filesystem_error`.
 std::optional<file_status> status_at(const std::filesystem::path& path);
 
-/// Throws `std::filesystem::filesystem_error` unless `status` is a regular file.
-void require_regular_file(const file_status& status, const std::filesystem::path& path);
-
 /// What the operating system lists about the locks on a file, asked by name, so that no
 /// descriptor of it is opened (hazard 9). Linux lists them in /proc/locks; elsewhere nothing
 /// is listed and both are false.

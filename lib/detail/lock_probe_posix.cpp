@@ -20,20 +20,13 @@ namespace fs = std::filesystem;
 
 std::optional<file_status> status_at(const fs::path& path)
 {
-    file_status status;
-    if (::stat(path.c_str(), &status.stat) != 0) {
+    struct stat status;
+    if (::stat(path.c_str(), &status) != 0) {
         if (errno == ENOENT)
             return std::nullopt;
         fail("cannot inspect lock file", path, errno);
     }
-    status.identity = file_identity{status.stat.st_dev, status.stat.st_ino};
-    return status;
-}
-
-void require_regular_file(const file_status& file, const fs::path& path)
-{
-    if (!S_ISREG(file.stat.st_mode))
-        fail(S_ISDIR(file.stat.st_mode) ? "lock file is a directory" : "lock file is not a regular file", path, EINVAL);
+    return status_of(status);
 }
 
 listed_by_name locks_listed_for(const fs::path& path, const file_status& status)

@@ -8,7 +8,7 @@
 // Hazard numbers refer to doc/design.adoc.
 #include "lock_probe.hpp"
 
-#include "file_error.hpp"
+#include "win32_windows.hpp"
 
 namespace exclusive_control {
 namespace detail {
@@ -39,14 +39,6 @@ std::optional<file_status> status_at(const fs::path& path)
     }
     const unique_file handle(opened);
     return status_of(handle.get(), path);
-}
-
-void require_regular_file(const file_status& status, const fs::path& path)
-{
-    if (status.type != FILE_TYPE_DISK || (status.attributes & FILE_ATTRIBUTE_DIRECTORY))
-        fail((status.attributes & FILE_ATTRIBUTE_DIRECTORY) ? "lock file is a directory"
-                                                            : "lock file is not a regular file",
-             path, ERROR_INVALID_PARAMETER);
 }
 
 listed_by_name locks_listed_for(const fs::path&, const file_status&)
