@@ -7,7 +7,7 @@
 #define BOOST_TEST_MODULE borrowed_file_lock
 #include <boost/test/unit_test.hpp>
 
-#include "detail/file_lock_handle.hpp"
+#include "detail/file_lock_handle_posix.hpp"
 
 #include "child_process.hpp"
 #include "temp_dir.hpp"

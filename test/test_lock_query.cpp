@@ -5,7 +5,7 @@
 #define BOOST_TEST_MODULE lock_query
 #include <boost/test/unit_test.hpp>
 
-#include "detail/lock_query.hpp"
+#include "detail/lock_query_posix.hpp"
 
 #include "child_process.hpp"
 #include "temp_dir.hpp"

@@ -1,5 +1,5 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
-#include "fork_handler.hpp"
+#include "fork_handler_posix.hpp"
 
 #include <fcntl.h>
 #include <pthread.h>

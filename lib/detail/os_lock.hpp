@@ -16,6 +16,17 @@
 //   byte-range locks are mandatory, so nobody could read the holder's content (hazard 7).
 //
 // Tests: every suite under test/ goes through here; test_windows.cpp for the Windows half.
+//
+// Where the platform lives (doc/design.adoc, "Porting: where the platform lives"): a file
+// compiled or included for one platform family only ends in `_posix` (every POSIX system),
+// `_linux` or `_windows`, and the build picks files by that suffix; inside a `_posix` file,
+// `#if defined(__linux__)` chooses among POSIX systems. A file without a suffix compiles
+// everywhere and reaches the platform through a seam, a header without a suffix that each
+// platform implements: this one, and lock_probe.hpp for inspect(). It uses `#if` only to leave
+// out a step that a platform lacks (fork on Windows), never to hold one platform's way of doing
+// a step.
+
+#include "file_kind.hpp"
 
 #include <exclusive_control/lock_options.hpp>
 
@@ -60,7 +71,7 @@ constexpr native_file no_file = -1;
 #endif
 
 /// Owns one descriptor (POSIX) or handle (Windows) that the library opened. POSIX: the
-/// descriptor comes from open_listed() (fork_handler.hpp), so that a forked child closes its
+/// descriptor comes from open_listed() (fork_handler_posix.hpp), so that a forked child closes its
 /// copy; `open_file` does both.
 class unique_file {
 public:
@@ -90,12 +101,9 @@ private:
 /// What the protocol checks about an open lock file before it locks it.
 struct file_status {
     file_identity identity;
-#if defined(_WIN32)
-    unsigned long type;        // GetFileType: a disk file, a pipe, a character device
-    unsigned long attributes;  // FILE_ATTRIBUTE_*
-    unsigned long reparse_tag; // for a reparse point: what kind
-    unsigned long links;
-#else
+    file_kind kind = file_kind::other;
+    std::uint64_t links = 0; // its names: hard links
+#if !defined(_WIN32)
     struct stat stat;
 #endif
 };
@@ -108,11 +116,14 @@ struct file_status {
 /// Throws: `std::filesystem::filesystem_error` naming the path and the reason.
 unique_file open_lock_file(const std::filesystem::path& path, const lock_options& options);
 
+/// What the file behind `file` is (require_plain_file, file_kind.hpp, refuses what cannot be a
+/// lock file).
 /// Throws: `std::filesystem::filesystem_error`.
 file_status status_of(native_file file, const std::filesystem::path& path);
-
-/// Throws `std::filesystem::filesystem_error` unless `status` is a regular file with one name.
-void require_plain_file(const file_status& status, const std::filesystem::path& path);
+#if !defined(_WIN32)
+/// The status that `stat` describes, for a file looked at by name. Throws nothing.
+file_status status_of(const struct stat& stat) noexcept;
+#endif
 
 /// The identity of the file at `path` if it can be seen, without locking or unlocking anything.
 std::optional<file_identity> identity_at(const std::filesystem::path& path, bool follow_symlinks) noexcept;

@@ -6,8 +6,8 @@
 #include "os_lock.hpp"
 
 #include "file_error.hpp"
-#include "file_lock_handle.hpp"
-#include "fork_handler.hpp"
+#include "file_lock_handle_posix.hpp"
+#include "fork_handler_posix.hpp"
 #include "holder.hpp"
 
 #include <boost/interprocess/exceptions.hpp>
@@ -29,17 +29,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kind_of(mode_t mode)
+file_kind kind_of(mode_t mode) noexcept
 {
     // clang-format off
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISREG(mode)) return file_kind::regular;
+    if (S_ISDIR(mode)) return file_kind::directory;
+    if (S_ISFIFO(mode)) return file_kind::fifo;
+    if (S_ISSOCK(mode)) return file_kind::socket;
+    if (S_ISCHR(mode)) return file_kind::character_device;
+    if (S_ISBLK(mode)) return file_kind::block_device;
+    if (S_ISLNK(mode)) return file_kind::link;
     // clang-format on
-    return "not a regular file";
+    return file_kind::other;
 }
 
 // Hazard 3. On Linux the flock and fcntl families are independent: a peer using either one is
@@ -158,13 +159,16 @@ namespace {
     if (S_ISLNK(status.st_mode)) {
         // O_NOFOLLOW fails with ELOOP on Linux, EMLINK on FreeBSD, EFTYPE on NetBSD.
         if (!options.follow_symlinks)
-            fail("lock file is a symbolic link; refusing to follow it (lock_options::follow_symlinks)", path, error);
+            fail(std::string("lock file is ") + name_of(file_kind::link) +
+                     "; refusing to follow it (lock_options::follow_symlinks)",
+                 path, error);
         if (::stat(path.c_str(), &status) != 0)
             fail("cannot create the file that the lock file's symbolic link names", path, error);
         if (!S_ISREG(status.st_mode))
-            fail(std::string("lock file is a symbolic link to ") + kind_of(status.st_mode), path, error);
+            fail(std::string("lock file is ") + name_of(file_kind::link) + " to " + name_of(kind_of(status.st_mode)),
+                 path, error);
     } else if (!S_ISREG(status.st_mode)) {
-        fail(std::string("lock file is ") + kind_of(status.st_mode), path, error);
+        fail(std::string("lock file is ") + name_of(kind_of(status.st_mode)), path, error);
     }
     fail("cannot open lock file", path, error);
 }
@@ -197,13 +201,22 @@ unique_file open_lock_file(const fs::path& path, const lock_options& options)
     refuse_open(path, options, error);
 }
 
-file_status status_of(native_file fd, const fs::path& path)
+file_status status_of(const struct stat& stat) noexcept
 {
     file_status status;
-    if (::fstat(fd, &status.stat) != 0)
-        fail("cannot stat lock file", path, errno);
-    status.identity = file_identity{status.stat.st_dev, status.stat.st_ino};
+    status.stat = stat;
+    status.identity = file_identity{stat.st_dev, stat.st_ino};
+    status.kind = kind_of(stat.st_mode);
+    status.links = stat.st_nlink;
     return status;
+}
+
+file_status status_of(native_file fd, const fs::path& path)
+{
+    struct stat stat;
+    if (::fstat(fd, &stat) != 0)
+        fail("cannot stat lock file", path, errno);
+    return status_of(stat);
 }
 
 std::optional<file_identity> identity_at(const fs::path& path, bool follow_symlinks) noexcept
@@ -213,19 +226,6 @@ std::optional<file_identity> identity_at(const fs::path& path, bool follow_symli
     if (result != 0)
         return std::nullopt;
     return file_identity{status.st_dev, status.st_ino};
-}
-
-void require_plain_file(const file_status& file, const fs::path& path)
-{
-    const struct stat& status = file.stat;
-    if (!S_ISREG(status.st_mode))
-        fail(std::string("lock file is ") + kind_of(status.st_mode), path, EINVAL);
-    // A second name for the file is either ours (the in-process table already treats it as the
-    // same file) or one another user planted in a shared directory to make us overwrite a file
-    // of theirs choosing. We cannot tell which, so refuse.
-    if (status.st_nlink > 1)
-        fail("lock file has " + std::to_string(status.st_nlink) + " hard links; refusing a file that has other names",
-             path, EMLINK);
 }
 
 bool held_by_this_process(native_file fd) noexcept

@@ -9,8 +9,8 @@
 // Hazard numbers refer to doc/design.adoc.
 #include "os_lock.hpp"
 
-#include "file_error.hpp"
 #include "holder.hpp"
+#include "win32_windows.hpp"
 
 #include <cstring>
 #include <system_error>
@@ -30,28 +30,21 @@ OVERLAPPED at_offset(std::uint64_t offset) noexcept
     return position;
 }
 
-/// A symbolic link or a junction: a name for another file.
-bool is_link(const file_status& status) noexcept
+/// What the file is, from what status_of() reads: a symbolic link or a junction (a name for
+/// another file) counts as a link.
+file_kind kind_of(DWORD type, DWORD attributes, DWORD reparse_tag) noexcept
 {
-    return (status.attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0 && IsReparseTagNameSurrogate(status.reparse_tag);
-}
-
-const char* kind_of(const file_status& status) noexcept
-{
-    if (status.type == FILE_TYPE_CHAR)
-        return "a character device";
-    if (status.type == FILE_TYPE_PIPE)
-        return "a pipe";
-    if (status.attributes & FILE_ATTRIBUTE_DIRECTORY)
-        return "a directory";
-    if (is_link(status))
-        return "a symbolic link or junction";
-    return "not a regular file";
-}
-
-bool is_regular_file(const file_status& status) noexcept
-{
-    return status.type == FILE_TYPE_DISK && !(status.attributes & FILE_ATTRIBUTE_DIRECTORY) && !is_link(status);
+    if (type == FILE_TYPE_CHAR)
+        return file_kind::character_device;
+    if (type == FILE_TYPE_PIPE)
+        return file_kind::fifo;
+    if (type != FILE_TYPE_DISK)
+        return file_kind::other;
+    if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) && IsReparseTagNameSurrogate(reparse_tag))
+        return file_kind::link;
+    if (attributes & FILE_ATTRIBUTE_DIRECTORY)
+        return file_kind::directory;
+    return file_kind::regular;
 }
 
 /// The 128-bit file id where the file system gives one (Windows 8 and later), else the 64-bit
@@ -123,9 +116,11 @@ unique_file open_lock_file(const fs::path& path, const lock_options& options)
 file_status status_of(native_file file, const fs::path& path)
 {
     file_status status{};
-    status.type = ::GetFileType(file);
-    if (status.type != FILE_TYPE_DISK)
+    const DWORD type = ::GetFileType(file);
+    if (type != FILE_TYPE_DISK) {
+        status.kind = kind_of(type, 0, 0);
         return status; // a device or a pipe: refused before its identity matters
+    }
     BY_HANDLE_FILE_INFORMATION information;
     if (!::GetFileInformationByHandle(file, &information))
         fail("cannot read the lock file's information", path, ::GetLastError());
@@ -133,14 +128,15 @@ file_status status_of(native_file file, const fs::path& path)
     if (!identity)
         fail("cannot read the lock file's identity", path, ::GetLastError());
     status.identity = *identity;
-    status.attributes = information.dwFileAttributes;
     status.links = information.nNumberOfLinks;
-    if (status.attributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+    DWORD reparse_tag = 0;
+    if (information.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
         FILE_ATTRIBUTE_TAG_INFO tag;
         if (!::GetFileInformationByHandleEx(file, FileAttributeTagInfo, &tag, sizeof tag))
             fail("cannot read the lock file's reparse tag", path, ::GetLastError());
-        status.reparse_tag = tag.ReparseTag;
+        reparse_tag = tag.ReparseTag;
     }
+    status.kind = kind_of(type, information.dwFileAttributes, reparse_tag);
     return status;
 }
 
@@ -157,19 +153,6 @@ std::optional<file_identity> identity_at(const fs::path& path, bool follow_symli
         return std::nullopt;
     const unique_file handle(opened);
     return identity_of(handle.get());
-}
-
-void require_plain_file(const file_status& status, const fs::path& path)
-{
-    if (is_link(status))
-        fail("lock file is a symbolic link or junction; refusing to follow it (lock_options::follow_symlinks)", path,
-             ERROR_CANT_RESOLVE_FILENAME); // what Windows reports for a link loop
-    if (!is_regular_file(status))
-        fail(std::string("lock file is ") + kind_of(status), path, ERROR_INVALID_PARAMETER);
-    // As on POSIX: another name for the file may have been planted to make us overwrite it.
-    if (status.links > 1)
-        fail("lock file has " + std::to_string(status.links) + " hard links; refusing a file that has other names",
-             path, ERROR_TOO_MANY_LINKS);
 }
 
 std::optional<lock_parts> try_lock(native_file file, const fs::path& path)

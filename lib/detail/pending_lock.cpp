@@ -16,7 +16,7 @@
 #include "lock_attempts.hpp"
 #include "process_table.hpp"
 #if !defined(_WIN32)
-#include "fork_handler.hpp"
+#include "fork_handler_posix.hpp"
 #endif
 
 #include <condition_variable>
@@ -29,7 +29,7 @@
 #include <thread>
 
 #if defined(__linux__)
-#include "inotify_instances.hpp"
+#include "inotify_instances_linux.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

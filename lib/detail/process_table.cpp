@@ -2,7 +2,7 @@
 #include "process_table.hpp"
 
 #if !defined(_WIN32)
-#include "fork_handler.hpp"
+#include "fork_handler_posix.hpp"
 #endif
 
 namespace exclusive_control {

@@ -1,6 +1,6 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
-#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_FORK_HANDLER_HPP
-#define EXCLUSIVE_CONTROL_LIB_DETAIL_FORK_HANDLER_HPP
+#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_FORK_HANDLER_POSIX_HPP
+#define EXCLUSIVE_CONTROL_LIB_DETAIL_FORK_HANDLER_POSIX_HPP
 
 // What a child created by fork() keeps of the library (POSIX only): nothing but its own copy of
 // the state, unlocked and empty (hazards 4 and 10, doc/design.adoc).

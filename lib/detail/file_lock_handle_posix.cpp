@@ -1,5 +1,5 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
-#include "file_lock_handle.hpp"
+#include "file_lock_handle_posix.hpp"
 
 namespace exclusive_control {
 namespace detail {

@@ -1,7 +1,7 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // Hazard numbers refer to doc/design.adoc.
-#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_LOCK_QUERY_HPP
-#define EXCLUSIVE_CONTROL_LIB_DETAIL_LOCK_QUERY_HPP
+#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_LOCK_QUERY_POSIX_HPP
+#define EXCLUSIVE_CONTROL_LIB_DETAIL_LOCK_QUERY_POSIX_HPP
 
 #include <sys/stat.h>
 #include <sys/types.h>

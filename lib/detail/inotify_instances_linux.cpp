@@ -1,10 +1,8 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // Hazard numbers refer to doc/design.adoc.
-#include "inotify_instances.hpp"
+#include "inotify_instances_linux.hpp"
 
-#if defined(__linux__)
-
-#include "fork_handler.hpp"
+#include "fork_handler_posix.hpp"
 
 #include <dlfcn.h>
 #include <sys/inotify.h>
@@ -173,5 +171,3 @@ void give_back_inotify_instance(int instance) noexcept
 
 } // namespace detail
 } // namespace exclusive_control
-
-#endif

@@ -1,9 +1,9 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // Hazard numbers refer to doc/design.adoc.
-#include "lock_query.hpp"
+#include "lock_query_posix.hpp"
 
 #include "file_error.hpp"
-#include "fork_handler.hpp"
+#include "fork_handler_posix.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,8 +1,6 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
-#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_INOTIFY_INSTANCES_HPP
-#define EXCLUSIVE_CONTROL_LIB_DETAIL_INOTIFY_INSTANCES_HPP
-
-#if defined(__linux__)
+#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_INOTIFY_INSTANCES_LINUX_HPP
+#define EXCLUSIVE_CONTROL_LIB_DETAIL_INOTIFY_INSTANCES_LINUX_HPP
 
 namespace exclusive_control {
 namespace detail {
@@ -24,5 +22,4 @@ void give_back_inotify_instance(int instance) noexcept;
 } // namespace detail
 } // namespace exclusive_control
 
-#endif
 #endif

@@ -1,7 +1,7 @@
 // Copyright exclusive_control developers. Distributed under the Boost Software License, Version 1.0.
 // Hazard numbers refer to doc/design.adoc.
-#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_FILE_LOCK_HANDLE_HPP
-#define EXCLUSIVE_CONTROL_LIB_DETAIL_FILE_LOCK_HANDLE_HPP
+#ifndef EXCLUSIVE_CONTROL_LIB_DETAIL_FILE_LOCK_HANDLE_POSIX_HPP
+#define EXCLUSIVE_CONTROL_LIB_DETAIL_FILE_LOCK_HANDLE_POSIX_HPP
 
 #include <boost/interprocess/sync/file_lock.hpp>
 
