@@ -92,7 +92,8 @@ class ExclusiveControlConan(ConanFile):
         self.cpp_info.set_property("cmake_target_name", "exclusive_control::exclusive_control")
         self.cpp_info.set_property("pkg_config_name", "exclusive_control")
         self.cpp_info.libs = ["exclusive_control"]
-        self.cpp_info.requires = ["boost::headers", "boost::log", "boost::thread", "boost::filesystem"]
+        # What the library links; Boost.Log's component brings what it needs in turn.
+        self.cpp_info.requires = ["boost::headers", "boost::log", "boost::thread"]
         if self.options.shared:
             self.cpp_info.defines = ["EXCLUSIVE_CONTROL_DYN_LINK"]
         if self.settings.os in ("Linux", "FreeBSD"):

@@ -95,8 +95,9 @@ std::vector<std::string> peer_arguments(const peer& p, const std::string& mode, 
 /// A peer holding the lock until `release`.
 class holding_peer {
 public:
-    holding_peer(const peer& p, const fs::path& path)
-        : process_(python_of(p), peer_arguments(p, "hold", path), child_process::error_stream::with_output)
+    holding_peer(const peer& p, const fs::path& path, const std::string& content_template = {})
+        : process_(python_of(p), peer_arguments(p, "hold", path, content_template),
+                   child_process::error_stream::with_output)
     {
         BOOST_TEST_REQUIRE(process_.read_line() == "locked");
     }
@@ -189,6 +190,28 @@ BOOST_DATA_TEST_CASE(a_peer_holding_the_file_excludes_lock_file_and_is_reported,
     holder.release();
     ec::lock_file lock(path);
     BOOST_TEST(lock.owns_lock());
+}
+
+// The seed's container story from the other side: zc.lockfile's own `{pid};{hostname}` record,
+// read back whole by every way this library reports a holder.
+BOOST_AUTO_TEST_CASE(a_zc_lockfile_holder_writing_pid_and_hostname_is_reported_whole)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    holding_peer holder(peers[1], path, "{pid};{hostname}");
+    const std::string expected = holder.pid() + ";" + boost::asio::ip::host_name();
+
+    try {
+        ec::lock_file lock(path);
+        BOOST_FAIL("locked a file zc.lockfile holds");
+    } catch (const ec::lock_error& error) {
+        BOOST_TEST(error.holder() == expected);
+    }
+    BOOST_TEST(ec::inspect(path).holder == expected);
+    const command_outcome command = run_status_command(path);
+    BOOST_TEST(command.status == 0);
+    BOOST_TEST(command.output == "locked by " + expected + "\n");
+    holder.release();
 }
 
 BOOST_DATA_TEST_CASE(lock_file_holding_excludes_the_peer_until_it_releases, data::make(peers), p)

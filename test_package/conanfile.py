@@ -7,6 +7,8 @@ import os
 from conan import ConanFile
 from conan.tools.build import can_run
 from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
+from conan.tools.files import load
+from conan.tools.gnu import PkgConfigDeps
 
 
 class ExclusiveControlTestPackage(ConanFile):
@@ -25,6 +27,8 @@ class ExclusiveControlTestPackage(ConanFile):
         toolchain.cache_variables["EXPECT_DYN_LINK"] = bool(shared)
         toolchain.generate()
         CMakeDeps(self).generate()
+        # Users of Meson, Autotools or plain make consume the package through this file.
+        PkgConfigDeps(self).generate()
 
     def build(self):
         cmake = CMake(self)
@@ -32,5 +36,13 @@ class ExclusiveControlTestPackage(ConanFile):
         cmake.build()
 
     def test(self):
+        self.check_pkg_config_file()
         if can_run(self):
             self.run(os.path.join(self.cpp.build.bindir, "test_package"), env="conanrun")
+
+    def check_pkg_config_file(self):
+        # package_info()'s pkg_config_name and requires, as PkgConfigDeps writes them.
+        text = load(self, os.path.join(self.generators_folder, "exclusive_control.pc"))
+        for expected in ("-lexclusive_control", "boost-log", "boost-thread"):
+            if expected not in text:
+                raise Exception(f"exclusive_control.pc lacks {expected!r}:\n{text}")
