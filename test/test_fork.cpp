@@ -287,3 +287,47 @@ BOOST_AUTO_TEST_CASE(a_lock_taken_after_a_fork_during_the_wait_dies_with_the_mas
     BOOST_TEST(worker_result != 'i', "the worker inherited the waiter's inotify instance");
     BOOST_TEST(worker_result == 'y');
 }
+
+// Hazard 10, the inspecting half: inspect() opens the lock file and files under /proc for a
+// moment. A child forked in that moment must not keep them: a descriptor of the lock file would
+// keep a flock alive (or, closed by the child, drop an fcntl lock it shares nothing of), and any
+// of them would reach the programs the child starts. Many forks, so that some land mid-inspection.
+BOOST_AUTO_TEST_CASE(a_fork_while_another_thread_inspects_leaves_the_child_nothing_of_the_inspection)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    test_support::child_process holder(test_support::lock_holder(), {"hold", path.string()});
+    BOOST_TEST_REQUIRE(holder.read_line() == "locked");
+
+    std::atomic<bool> stop{false};
+    std::atomic<int> inspections{0}, unlocked_answers{0};
+    std::thread inspector([&] {
+        while (!stop) {
+            if (!ec::inspect(path).locked) // reading the holder opens the file
+                ++unlocked_answers;
+            ++inspections;
+        }
+    });
+    while (inspections == 0)
+        std::this_thread::yield();
+    int children_with_leftovers = 0;
+    for (int i = 0; i < 300; ++i) {
+        const pid_t child = ::fork();
+        BOOST_TEST_REQUIRE(child >= 0);
+        if (child == 0) {
+            const int leftovers = test_support::descriptors_of_file(path) +
+                                  test_support::descriptors_whose_target([](const std::string& t) {
+                                      return t == "/proc/locks" ||
+                                             (t.size() > 10 && t.compare(t.size() - 10, 10, "/mountinfo") == 0);
+                                  });
+            ::_exit(leftovers == 0 ? 0 : 1);
+        }
+        if (test_support::wait_for_pid(child) != 0)
+            ++children_with_leftovers;
+    }
+    stop = true;
+    inspector.join();
+    BOOST_TEST(children_with_leftovers == 0);
+    BOOST_TEST(unlocked_answers == 0);
+    BOOST_TEST(inspections > 300); // the forks did land among inspections
+}
