@@ -51,9 +51,10 @@ std::ostream& operator<<(std::ostream& out, const peer& p)
 }
 
 const peer zc_lockfile_1{"zc.lockfile 1.2.1", "zc.lockfile-1", "zc.lockfile", true, false};
+const peer zc_lockfile_current{"zc.lockfile (current)", "current", "zc.lockfile", true, false};
 const std::vector<peer> peers{
     zc_lockfile_1,
-    {"zc.lockfile (current)", "current", "zc.lockfile", true, false},
+    zc_lockfile_current,
     {"yg.lockfile", "current", "yg.lockfile", true, true},
     {"py-filelock", "current", "filelock", false, false},
 };
@@ -198,7 +199,7 @@ BOOST_AUTO_TEST_CASE(a_zc_lockfile_holder_writing_pid_and_hostname_is_reported_w
 {
     temp_dir dir;
     const auto path = dir / "lock";
-    holding_peer holder(peers[1], path, "{pid};{hostname}");
+    holding_peer holder(zc_lockfile_current, path, "{pid};{hostname}");
     const std::string expected = holder.pid() + ";" + boost::asio::ip::host_name();
 
     try {
