@@ -15,6 +15,7 @@
 #if defined(_WIN32)
 #include <windows.h>
 #else
+#include "interpose/open.hpp"
 #include "refusal.hpp"
 #include "tree_snapshot.hpp"
 
@@ -236,6 +237,21 @@ BOOST_AUTO_TEST_CASE(symlink_is_followed_to_its_target_when_asked)
     BOOST_TEST(fs::read_symlink(dir / "lock") == dir / "target");
 }
 
+BOOST_AUTO_TEST_CASE(dangling_symlink_followed_on_request_creates_its_target)
+{
+    test_support::temp_dir dir;
+    fs::create_symlink(dir / "target", dir / "lock");
+    lock_options follow;
+    follow.follow_symlinks = true;
+    {
+        lock_file lock(dir / "lock", follow);
+        BOOST_TEST(lock.owns_lock());
+        BOOST_TEST(test_support::no_peer_can_lock(dir / "target"));
+    }
+    BOOST_TEST(test_support::read_file(dir / "target") == " " + std::to_string(::getpid()) + "\n");
+    BOOST_TEST(fs::is_symlink(dir / "lock"));
+}
+
 BOOST_AUTO_TEST_CASE(dangling_symlink_is_refused_and_its_target_not_created)
 {
     test_support::temp_dir dir;
@@ -443,6 +459,51 @@ BOOST_AUTO_TEST_CASE(a_lock_file_another_user_made_in_a_sticky_directory_can_be_
         BOOST_TEST(lock.owns_lock());
     }
     BOOST_TEST(test_support::read_file(path) == " " + std::to_string(::getpid()) + "\n");
+}
+
+namespace {
+
+/// The race between the library's two opens: the file is missing at the first, which does not
+/// create, and another user creates it in a sticky directory just before the second. Under
+/// fs.protected_regular, a plain O_CREAT would then be refused; the file must be locked.
+void lock_a_file_another_user_creates_between_our_opens(bool follow_symlinks)
+{
+    test_support::temp_dir dir;
+    fs::permissions(dir.path(), fs::perms(0755));
+    const fs::path shared = dir / "tmp";
+    fs::create_directory(shared);
+    fs::permissions(shared, fs::perms(01777)); // as /tmp
+    const fs::path path = shared / "lock";
+    const scoped_sysctl setting(protected_regular, "1");
+    const test_support::before_creating_open other_user_first(path, [&] {
+        test_support::write_file(path, " 1\n");
+        fs::permissions(path, fs::perms(0666));
+        if (::chown(path.c_str(), nobody, nogroup) != 0)
+            throw std::runtime_error("chown: " + error_text(errno));
+    });
+    lock_options options;
+    options.follow_symlinks = follow_symlinks;
+    {
+        lock_file lock(path, options);
+        BOOST_TEST(lock.owns_lock());
+    }
+    BOOST_TEST(other_user_first.ran());
+    BOOST_TEST((fs::status(path).permissions() == fs::perms(0666))); // the other user's file, not a new one
+    BOOST_TEST(test_support::read_file(path) == " " + std::to_string(::getpid()) + "\n");
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_lock_file_another_user_creates_between_our_opens_is_locked_under_protected_regular,
+                     *utf::precondition(protected_regular_settable))
+{
+    lock_a_file_another_user_creates_between_our_opens(false);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_race_with_symlinks_followed_is_locked_under_protected_regular,
+                     *utf::precondition(protected_regular_settable))
+{
+    lock_a_file_another_user_creates_between_our_opens(true);
 }
 
 BOOST_AUTO_TEST_CASE(unprivileged_user_cannot_lock_a_read_only_file_and_it_is_unchanged,

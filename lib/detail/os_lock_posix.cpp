@@ -182,9 +182,7 @@ unique_file open_lock_file(const fs::path& path, const lock_options& options)
     // An existing file is opened without O_CREAT: fs.protected_regular (systemd's default)
     // refuses O_CREAT on a file that another user owns in a sticky directory such as /tmp, even
     // where the open itself would be allowed. A missing one is created exclusively, so that a
-    // file created by someone else in between is opened in the next round rather than taken
-    // for ours; O_EXCL never follows a symlink, so a followed dangling link is created plainly.
-    const int create = options.follow_symlinks ? O_CREAT : O_CREAT | O_EXCL;
+    // file created by someone else in between is opened in the next round rather than refused.
     const auto mode = static_cast<unsigned>(options.permissions & fs::perms::mask);
     constexpr int rounds = 8; // a file created and deleted over and over is an error, not a loop
     int error = 0;
@@ -193,10 +191,19 @@ unique_file open_lock_file(const fs::path& path, const lock_options& options)
             return file;
         if ((error = errno) != ENOENT)
             break;
-        if (unique_file file = unique_file::open_file(path.c_str(), flags | create, mode); file.get() >= 0)
+        if (unique_file file = unique_file::open_file(path.c_str(), flags | O_CREAT | O_EXCL, mode); file.get() >= 0)
             return file;
         if ((error = errno) != EEXIST)
             break;
+        // O_EXCL never follows a symlink: a followed link whose target is missing is in the
+        // way of its own creation, so its target is created plainly.
+        struct stat status;
+        if (options.follow_symlinks && ::lstat(path.c_str(), &status) == 0 && S_ISLNK(status.st_mode)) {
+            if (unique_file file = unique_file::open_file(path.c_str(), flags | O_CREAT, mode); file.get() >= 0)
+                return file;
+            error = errno;
+            break;
+        }
     }
     refuse_open(path, options, error);
 }
