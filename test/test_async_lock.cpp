@@ -12,6 +12,7 @@
 #include "temp_dir.hpp"
 #if !defined(_WIN32)
 #include "forked_child.hpp"
+#include "interpose/gethostname.hpp"
 #include "this_process.hpp"
 #endif
 
@@ -657,5 +658,24 @@ BOOST_AUTO_TEST_CASE(fork_child_inherits_no_inotify_instance_and_the_parents_wai
     holder->close_stdin();
     BOOST_TEST(!result.get());
     BOOST_TEST(lock.owns_lock());
+}
+#endif
+
+#if !defined(_WIN32)
+// What the synchronous call throws as a filesystem_error, the operation gives as its error.
+BOOST_AUTO_TEST_CASE(failed_hostname_lookup_completes_with_its_error_and_touches_nothing)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    const test_support::gethostname_failure failing(ENAMETOOLONG);
+    asio::io_context io;
+    ec::lock_file lock(path, std::defer_lock, ec::lock_options{"{pid};{hostname}"});
+    std::optional<error_code> result;
+    ec::async_lock(io, lock, [&](error_code error) { result = error; });
+    io.run_for(test_support::patience);
+    BOOST_TEST_REQUIRE(result.has_value());
+    BOOST_TEST((*result == boost::system::errc::filename_too_long), result->message());
+    BOOST_TEST(!lock.owns_lock());
+    BOOST_TEST(!std::filesystem::exists(path));
 }
 #endif
