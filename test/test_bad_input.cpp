@@ -438,6 +438,25 @@ boost::test_tools::assertion_result protected_regular_settable(utf::test_unit_id
     return result;
 }
 
+/// A world-writable sticky directory, as /tmp, in `dir`.
+fs::path sticky_directory_in(const test_support::temp_dir& dir)
+{
+    fs::permissions(dir.path(), fs::perms(0755));
+    const fs::path shared = dir / "tmp";
+    fs::create_directory(shared);
+    fs::permissions(shared, fs::perms(01777));
+    return shared;
+}
+
+/// A lock file at `path` as the user nobody would have made it, readable and writable by all.
+void make_as_nobody(const fs::path& path)
+{
+    test_support::write_file(path, " 1\n");
+    fs::permissions(path, fs::perms(0666));
+    if (::chown(path.c_str(), nobody, nogroup) != 0)
+        throw std::runtime_error("chown " + path.string() + ": " + error_text(errno));
+}
+
 // fs.protected_regular=1 (systemd's default) refuses O_CREAT on an existing file that another
 // user owns in a world-writable sticky directory (/tmp), even for root. A lock file that another
 // user created there must still be lockable by anyone allowed to open it, as with O_CREAT off.
@@ -445,14 +464,8 @@ BOOST_AUTO_TEST_CASE(a_lock_file_another_user_made_in_a_sticky_directory_can_be_
                      *utf::precondition(protected_regular_settable))
 {
     test_support::temp_dir dir;
-    fs::permissions(dir.path(), fs::perms(0755));
-    const fs::path shared = dir / "tmp";
-    fs::create_directory(shared);
-    fs::permissions(shared, fs::perms(01777)); // as /tmp
-    const fs::path path = shared / "lock";
-    test_support::write_file(path, " 1\n");
-    fs::permissions(path, fs::perms(0666));
-    BOOST_TEST_REQUIRE(::chown(path.c_str(), nobody, nogroup) == 0, error_text(errno));
+    const fs::path path = sticky_directory_in(dir) / "lock";
+    make_as_nobody(path);
     const scoped_sysctl setting(protected_regular, "1");
     {
         lock_file lock(path);
@@ -469,18 +482,9 @@ namespace {
 void lock_a_file_another_user_creates_between_our_opens(bool follow_symlinks)
 {
     test_support::temp_dir dir;
-    fs::permissions(dir.path(), fs::perms(0755));
-    const fs::path shared = dir / "tmp";
-    fs::create_directory(shared);
-    fs::permissions(shared, fs::perms(01777)); // as /tmp
-    const fs::path path = shared / "lock";
+    const fs::path path = sticky_directory_in(dir) / "lock";
     const scoped_sysctl setting(protected_regular, "1");
-    const test_support::before_creating_open other_user_first(path, [&] {
-        test_support::write_file(path, " 1\n");
-        fs::permissions(path, fs::perms(0666));
-        if (::chown(path.c_str(), nobody, nogroup) != 0)
-            throw std::runtime_error("chown: " + error_text(errno));
-    });
+    const test_support::before_creating_open other_user_first(path, [&] { make_as_nobody(path); });
     lock_options options;
     options.follow_symlinks = follow_symlinks;
     {

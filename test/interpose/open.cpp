@@ -15,14 +15,14 @@ std::atomic<test_support::before_creating_open::state*> armed{nullptr};
 
 using open_function = int (*)(const char*, int, ...);
 
-int call_next(const char* name, const char* path, int flags, mode_t mode)
+int call_next(const char* path, int flags, mode_t mode)
 {
-    // Resolved on each call: the sanitizers put their own open between us and the C library.
-    const auto next = reinterpret_cast<open_function>(::dlsym(RTLD_NEXT, name));
+    // The next open after this program's: the C library's, or a sanitizer's in front of it.
+    const auto next = reinterpret_cast<open_function>(::dlsym(RTLD_NEXT, "open"));
     return next(path, flags, mode);
 }
 
-int open_with_hook(const char* name, const char* path, int flags, mode_t mode)
+int open_with_hook(const char* path, int flags, mode_t mode)
 {
     if ((flags & O_CREAT) != 0) {
         test_support::before_creating_open::state* hook = armed.load();
@@ -31,7 +31,7 @@ int open_with_hook(const char* name, const char* path, int flags, mode_t mode)
             hook->action(); // its own opens, disarmed, go straight through
         }
     }
-    return call_next(name, path, flags, mode);
+    return call_next(path, flags, mode);
 }
 
 mode_t mode_argument(int flags, std::va_list arguments)
@@ -70,14 +70,8 @@ extern "C" int open(const char* path, int flags, ...)
     va_start(arguments, flags);
     const mode_t mode = mode_argument(flags, arguments);
     va_end(arguments);
-    return open_with_hook("open", path, flags, mode);
+    return open_with_hook(path, flags, mode);
 }
 
-extern "C" int open64(const char* path, int flags, ...)
-{
-    std::va_list arguments;
-    va_start(arguments, flags);
-    const mode_t mode = mode_argument(flags, arguments);
-    va_end(arguments);
-    return open_with_hook("open64", path, flags, mode);
-}
+// The same function under its large-file name, which a build with _FILE_OFFSET_BITS=64 calls.
+extern "C" int open64(const char* path, int flags, ...) __attribute__((alias("open")));
