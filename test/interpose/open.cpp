@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cstdarg>
-#include <cstring>
 #include <stdexcept>
 
 namespace {
