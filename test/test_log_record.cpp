@@ -196,3 +196,20 @@ BOOST_AUTO_TEST_CASE(refusals_at_exit_in_an_atexit_handler_throw_lock_error_and_
     ec::lock_file lock(path);
     check_refusal_at_exit("atexit", path);
 }
+
+#if defined(__ELF__)
+// Later still, once Boost.Log has destroyed its core: there is nothing left to log to, and the
+// refusal is the exception alone.
+BOOST_AUTO_TEST_CASE(a_refusal_after_boost_log_is_gone_throws_lock_error_and_logs_nothing)
+{
+    temp_dir dir;
+    const auto path = dir / "lock";
+    ec::lock_file lock(path);
+    test_support::child_process contender(test_support::helper_program("exit_contender"),
+                                          {"after_logging", path.string()},
+                                          test_support::child_process::error_stream::with_output);
+    const std::string output = contender.read_to_end();
+    BOOST_TEST(contender.wait() == 0, "exit_contender after_logging wrote:\n" << output);
+    BOOST_TEST(output == "configured\ncaught lock_error " + own_pid + "\n");
+}
+#endif
