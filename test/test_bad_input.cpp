@@ -510,6 +510,31 @@ BOOST_AUTO_TEST_CASE(the_same_race_with_symlinks_followed_is_locked_under_protec
     lock_a_file_another_user_creates_between_our_opens(true);
 }
 
+// A followed link whose target is missing is created through a plain O_CREAT (O_EXCL never
+// follows a link). Another user may create the target in a sticky directory just before it,
+// which fs.protected_regular then refuses: the target exists by then and must be locked.
+BOOST_AUTO_TEST_CASE(a_followed_links_target_another_user_creates_between_our_opens_is_locked_under_protected_regular,
+                     *utf::precondition(protected_regular_settable))
+{
+    test_support::temp_dir dir;
+    const fs::path target = sticky_directory_in(dir) / "lock";
+    const fs::path link = dir / "lock";
+    fs::create_symlink(target, link);
+    const scoped_sysctl setting(protected_regular, "1");
+    // The first creating open of the link is the exclusive one; the second, the plain one.
+    const test_support::before_creating_open other_user_first(
+        link, [&] { make_as_nobody(target); }, 2);
+    lock_options follow;
+    follow.follow_symlinks = true;
+    {
+        lock_file lock(link, follow);
+        BOOST_TEST(lock.owns_lock());
+    }
+    BOOST_TEST(other_user_first.ran());
+    BOOST_TEST((fs::status(target).permissions() == fs::perms(0666))); // the other user's file
+    BOOST_TEST(test_support::read_file(target) == " " + std::to_string(::getpid()) + "\n");
+}
+
 BOOST_AUTO_TEST_CASE(unprivileged_user_cannot_lock_a_read_only_file_and_it_is_unchanged,
                      *utf::precondition(permissions_can_apply))
 {

@@ -196,12 +196,14 @@ unique_file open_lock_file(const fs::path& path, const lock_options& options)
         if ((error = errno) != EEXIST)
             break;
         // O_EXCL never follows a symlink: a followed link whose target is missing is in the
-        // way of its own creation, so its target is created plainly.
+        // way of its own creation, so its target is created plainly. If another user created
+        // the target first, protected_regular refuses that; the next round opens it.
         struct stat status;
         if (options.follow_symlinks && ::lstat(path.c_str(), &status) == 0 && S_ISLNK(status.st_mode)) {
             if (unique_file file = unique_file::open_file(path.c_str(), flags | O_CREAT, mode); file.get() >= 0)
                 return file;
-            error = errno;
+            if ((error = errno) == EACCES && ::stat(path.c_str(), &status) == 0)
+                continue;
             break;
         }
     }

@@ -25,7 +25,8 @@ int open_with_hook(const char* path, int flags, mode_t mode)
 {
     if ((flags & O_CREAT) != 0) {
         test_support::before_creating_open::state* hook = armed.load();
-        if (hook != nullptr && hook->path == path && armed.compare_exchange_strong(hook, nullptr)) {
+        if (hook != nullptr && hook->path == path && hook->creating_opens_to_pass-- == 0 &&
+            armed.compare_exchange_strong(hook, nullptr)) {
             hook->ran = true;
             hook->action(); // its own opens, disarmed, go straight through
         }
@@ -42,8 +43,8 @@ mode_t mode_argument(int flags, std::va_list arguments)
 
 namespace test_support {
 
-before_creating_open::before_creating_open(const std::filesystem::path& path, std::function<void()> action)
-    : state_{path.string(), std::move(action)}
+before_creating_open::before_creating_open(const std::filesystem::path& path, std::function<void()> action, int nth)
+    : state_{path.string(), std::move(action), nth - 1}
 {
     state* expected = nullptr;
     if (!armed.compare_exchange_strong(expected, &state_))

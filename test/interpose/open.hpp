@@ -12,11 +12,11 @@
 
 namespace test_support {
 
-/// While it lives, the first open of `path` with O_CREAT runs `action` first, once; every
+/// While it lives, the `nth` open of `path` with O_CREAT runs `action` first, once; every
 /// other open goes straight to the C library's.
 class before_creating_open {
 public:
-    before_creating_open(const std::filesystem::path& path, std::function<void()> action);
+    before_creating_open(const std::filesystem::path& path, std::function<void()> action, int nth = 1);
     ~before_creating_open();
     before_creating_open(const before_creating_open&) = delete;
     before_creating_open& operator=(const before_creating_open&) = delete;
@@ -27,6 +27,7 @@ public:
     struct state {
         std::string path;
         std::function<void()> action;
+        int creating_opens_to_pass; // before the one that runs `action`
         bool ran = false;
     };
 
