@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(refusals_at_exit_in_an_atexit_handler_throw_lock_error_and_
     check_refusal_at_exit("atexit", path);
 }
 
-#if defined(__ELF__)
+#if defined(__GLIBC__)
 // Later still, once Boost.Log has destroyed its core: there is nothing left to log to, and the
 // refusal is the exception alone.
 BOOST_AUTO_TEST_CASE(a_refusal_after_boost_log_is_gone_throws_lock_error_and_logs_nothing)

@@ -22,9 +22,9 @@
 // `_linux` or `_windows`, and the build picks files by that suffix; inside a `_posix` file,
 // `#if defined(__linux__)` chooses among POSIX systems. A file without a suffix compiles
 // everywhere and reaches the platform through a seam, a header without a suffix that each
-// platform implements: this one, and lock_probe.hpp for inspect(). It uses `#if` only to leave
-// out a step that a platform lacks (fork on Windows), never to hold one platform's way of doing
-// a step.
+// platform implements: this one, lock_probe.hpp for inspect(), and pending_lock_state.hpp for
+// the wake-ups of a wait. It uses `#if` only to leave out a step that a platform lacks (fork on
+// Windows, inotify beyond Linux), never to hold one platform's way of doing a step.
 
 #include "file_kind.hpp"
 

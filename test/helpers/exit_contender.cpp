@@ -5,7 +5,7 @@
 //   exit_contender atexit PATH   an atexit handler, registered before the sink, asks for PATH
 //   exit_contender after_logging PATH
 //                                an exit handler that runs after every shared object's
-//                                finalisers, Boost.Log's among them (ELF only), asks for PATH
+//                                finalisers, Boost.Log's among them (glibc only), asks for PATH
 // Each refusal caught prints "caught lock_error <holder>"; exit status 0 unless something worse.
 #include <exclusive_control/exclusive_control.hpp>
 
@@ -47,7 +47,7 @@ struct contends_when_destroyed {
     }
 } global_object;
 
-#if defined(__ELF__)
+#if defined(__GLIBC__)
 // The last moment of a process: an exit handler registered before any initialiser ran runs
 // after every later one, Boost.Log's core's destructor among them. An executable's preinit
 // functions run before the initialisers of every shared object and its own; the handler is
@@ -65,8 +65,8 @@ void register_contend_after_logging(int argc, char** argv, char**)
     if (argc == 3 && std::string_view(argv[1]) == "after_logging")
         __cxa_atexit(contend_after_logging, nullptr, nullptr);
 }
-__attribute__((section(".preinit_array"), used)) void (*const register_early)(int, char**,
-                                                                              char**) = register_contend_after_logging;
+__attribute__((section(".preinit_array"), used)) void (*register_early)(int, char**,
+                                                                        char**) = register_contend_after_logging;
 #endif
 
 void set_up_sink()

@@ -25,7 +25,7 @@ int open_with_hook(const char* path, int flags, mode_t mode)
 {
     if ((flags & O_CREAT) != 0) {
         test_support::before_creating_open::state* hook = armed.load();
-        if (hook != nullptr && hook->path == path && hook->creating_opens_to_pass-- == 0 &&
+        if (hook != nullptr && hook->path == path && hook->creating_opens_to_pass.fetch_sub(1) == 0 &&
             armed.compare_exchange_strong(hook, nullptr)) {
             hook->ran = true;
             hook->action(); // its own opens, disarmed, go straight through
@@ -46,6 +46,8 @@ namespace test_support {
 before_creating_open::before_creating_open(const std::filesystem::path& path, std::function<void()> action, int nth)
     : state_{path.string(), std::move(action), nth - 1}
 {
+    if (nth < 1)
+        throw std::invalid_argument("before_creating_open: nth counts from 1");
     state* expected = nullptr;
     if (!armed.compare_exchange_strong(expected, &state_))
         throw std::logic_error("before_creating_open: one at a time");

@@ -6,6 +6,7 @@
 #ifndef EXCLUSIVE_CONTROL_TEST_INTERPOSE_OPEN_HPP
 #define EXCLUSIVE_CONTROL_TEST_INTERPOSE_OPEN_HPP
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -27,7 +28,7 @@ public:
     struct state {
         std::string path;
         std::function<void()> action;
-        int creating_opens_to_pass; // before the one that runs `action`
+        std::atomic<int> creating_opens_to_pass; // before the one that runs `action`
         bool ran = false;
     };
 
