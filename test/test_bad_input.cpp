@@ -476,15 +476,16 @@ BOOST_AUTO_TEST_CASE(a_lock_file_another_user_made_in_a_sticky_directory_can_be_
 
 namespace {
 
-/// The race between the library's two opens: the file is missing at the first, which does not
-/// create, and another user creates it in a sticky directory just before the second. Under
-/// fs.protected_regular, a plain O_CREAT would then be refused; the file must be locked.
-void lock_a_file_another_user_creates_between_our_opens(bool follow_symlinks)
+/// The race between the library's opens: `file` is missing at the first, which does not create,
+/// and another user creates it in a sticky directory just before the `nth` open that may create
+/// it. Under fs.protected_regular, a plain O_CREAT would then be refused; the file must be
+/// locked through `path` (`file` itself, or a link to it).
+void lock_a_file_another_user_creates_between_our_opens(const fs::path& path, const fs::path& file,
+                                                        bool follow_symlinks, int nth)
 {
-    test_support::temp_dir dir;
-    const fs::path path = sticky_directory_in(dir) / "lock";
     const scoped_sysctl setting(protected_regular, "1");
-    const test_support::before_creating_open other_user_first(path, [&] { make_as_nobody(path); });
+    const test_support::before_creating_open other_user_first(
+        path, [&] { make_as_nobody(file); }, nth);
     lock_options options;
     options.follow_symlinks = follow_symlinks;
     {
@@ -492,8 +493,8 @@ void lock_a_file_another_user_creates_between_our_opens(bool follow_symlinks)
         BOOST_TEST(lock.owns_lock());
     }
     BOOST_TEST(other_user_first.ran());
-    BOOST_TEST((fs::status(path).permissions() == fs::perms(0666))); // the other user's file, not a new one
-    BOOST_TEST(test_support::read_file(path) == " " + std::to_string(::getpid()) + "\n");
+    BOOST_TEST((fs::status(file).permissions() == fs::perms(0666))); // the other user's file, not a new one
+    BOOST_TEST(test_support::read_file(file) == " " + std::to_string(::getpid()) + "\n");
 }
 
 } // namespace
@@ -501,13 +502,17 @@ void lock_a_file_another_user_creates_between_our_opens(bool follow_symlinks)
 BOOST_AUTO_TEST_CASE(a_lock_file_another_user_creates_between_our_opens_is_locked_under_protected_regular,
                      *utf::precondition(protected_regular_settable))
 {
-    lock_a_file_another_user_creates_between_our_opens(false);
+    test_support::temp_dir dir;
+    const fs::path path = sticky_directory_in(dir) / "lock";
+    lock_a_file_another_user_creates_between_our_opens(path, path, false, 1);
 }
 
 BOOST_AUTO_TEST_CASE(the_same_race_with_symlinks_followed_is_locked_under_protected_regular,
                      *utf::precondition(protected_regular_settable))
 {
-    lock_a_file_another_user_creates_between_our_opens(true);
+    test_support::temp_dir dir;
+    const fs::path path = sticky_directory_in(dir) / "lock";
+    lock_a_file_another_user_creates_between_our_opens(path, path, true, 1);
 }
 
 // A followed link whose target is missing is created through a plain O_CREAT (O_EXCL never
@@ -520,19 +525,8 @@ BOOST_AUTO_TEST_CASE(a_followed_links_target_another_user_creates_between_our_op
     const fs::path target = sticky_directory_in(dir) / "lock";
     const fs::path link = dir / "lock";
     fs::create_symlink(target, link);
-    const scoped_sysctl setting(protected_regular, "1");
     // The first creating open of the link is the exclusive one; the second, the plain one.
-    const test_support::before_creating_open other_user_first(
-        link, [&] { make_as_nobody(target); }, 2);
-    lock_options follow;
-    follow.follow_symlinks = true;
-    {
-        lock_file lock(link, follow);
-        BOOST_TEST(lock.owns_lock());
-    }
-    BOOST_TEST(other_user_first.ran());
-    BOOST_TEST((fs::status(target).permissions() == fs::perms(0666))); // the other user's file
-    BOOST_TEST(test_support::read_file(target) == " " + std::to_string(::getpid()) + "\n");
+    lock_a_file_another_user_creates_between_our_opens(link, target, true, 2);
 }
 
 BOOST_AUTO_TEST_CASE(unprivileged_user_cannot_lock_a_read_only_file_and_it_is_unchanged,
